@@ -1,0 +1,28 @@
+"""The aiohttp application: the composition root for the web side."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from aiohttp import web
+
+from bot.health import RUNTIME, healthz
+from bot.platforms import platform_modules
+from bot.runtime import Runtime
+
+log = logging.getLogger("benchmate")
+
+
+def create_app(runtime: Runtime) -> web.Application:
+    app = web.Application()
+    app[RUNTIME] = runtime
+    app.router.add_get("/healthz", healthz)
+    for mount in _platform_mounts():
+        mount(app, runtime)
+    return app
+
+
+def _platform_mounts() -> list[Callable[[web.Application, Runtime], None]]:
+    """Each platform adapter adds its routes (POST /slack/events, POST /api/messages)."""
+    return [module.mount for module in platform_modules()]

@@ -1,0 +1,213 @@
+"""`benchmate`: serve, worker, console, demo seed, db upgrade, tick, roles."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.platforms import install_senders
+from bot.settings import Settings, get_settings
+
+log = logging.getLogger("benchmate")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    return int(args.run(args, get_settings()) or 0)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="benchmate", description=__doc__)
+    commands = parser.add_subparsers(title="commands")
+
+    serve = commands.add_parser("serve", help="run the web server (and the worker)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--no-worker", action="store_true", help="leave scheduling to workers")
+    serve.set_defaults(run=_serve)
+
+    commands.add_parser("worker", help="run the scheduler and outbox only").set_defaults(
+        run=_worker
+    )
+
+    console = commands.add_parser("console", help="chat with Benchmate in the terminal")
+    console.add_argument("--as", dest="handle", help="your member handle, e.g. priya")
+    console.add_argument("--demo", action="store_true", help="seed the demo network if empty")
+    console.set_defaults(run=_console)
+
+    demo = commands.add_parser("demo", help="the demo network").add_subparsers()
+    seed = demo.add_parser("seed", help="seed a demo network into an empty database")
+    seed.set_defaults(run=_demo_seed)
+
+    db = commands.add_parser("db", help="the database").add_subparsers()
+    db.add_parser("upgrade", help="apply migrations up to head").set_defaults(run=_db_upgrade)
+
+    tick = commands.add_parser("tick", help="run everything due at an instant, once")
+    tick.add_argument("--now", type=_instant, help="ISO-8601, e.g. 2026-03-02T09:00:00Z")
+    tick.set_defaults(run=_tick)
+
+    roles = commands.add_parser("roles", help="grant or revoke a role").add_subparsers()
+    for verb in ("grant", "revoke"):
+        command = roles.add_parser(verb, help=f"{verb} ROLE to MEMBER (handle or e-mail)")
+        command.add_argument("member")
+        command.add_argument("role", choices=["champion", "coordinator", "admin"])
+        command.set_defaults(run=_roles, verb=verb)
+    return parser
+
+
+def _instant(text: str) -> datetime:
+    when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+# --- commands ---------------------------------------------------------------------
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from aiohttp import web
+
+    from bot.app import create_app
+    from bot.runtime import Runtime
+
+    host, port = args.host or settings.host, args.port or settings.port
+
+    async def start() -> web.AppRunner:
+        runtime = Runtime.create(settings)
+        install_senders(runtime)
+        runner = web.AppRunner(create_app(runtime))
+        await runner.setup()
+        await web.TCPSite(runner, host, port).start()
+        if not args.no_worker:
+            from bot.jobs import start_scheduler
+
+            start_scheduler(runtime)
+        print(f"Benchmate is listening on http://{host}:{port}  (health: /healthz)")
+        print("Chat in the terminal with: make console")
+        return runner
+
+    return _run_forever(start)
+
+
+def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    async def start() -> None:
+        from bot.jobs import start_scheduler
+        from bot.runtime import Runtime
+
+        runtime = Runtime.create(settings)
+        install_senders(runtime)
+        start_scheduler(runtime)
+        print("Benchmate worker running: scheduler and outbox.")
+
+    return _run_forever(start)
+
+
+def _run_forever(start: Callable[[], Awaitable[Any]]) -> int:
+    async def forever() -> None:
+        await start()
+        await asyncio.Event().wait()
+
+    try:
+        asyncio.run(forever())
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _console(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters.console.repl import run_console
+
+    if args.demo:
+        _demo_seed(args, settings, quiet=True)
+    return asyncio.run(run_console(settings, args.handle))
+
+
+def _demo_seed(args: argparse.Namespace, settings: Settings, quiet: bool = False) -> int:
+    from bot.clock import SystemClock
+    from store import demo
+    from store.db import make_engine, make_session_factory
+
+    async def seed() -> int:
+        engine = make_engine(settings.database_url)
+        try:
+            async with make_session_factory(engine)() as session, session.begin():
+                if not await demo.is_empty(session):
+                    if not quiet:
+                        print("The database already has members; the demo network was not added.")
+                    return 0
+                counts = await demo.seed(session, SystemClock().now())
+        finally:
+            await engine.dispose()
+        print("Seeded a demo network: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+        return 0
+
+    _db_upgrade(args, settings)
+    return asyncio.run(seed())
+
+
+def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from store.migrate import upgrade
+
+    upgrade(settings.database_url)
+    return 0
+
+
+def _tick(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.clock import FixedClock, SystemClock
+    from bot.jobs import run_all
+    from bot.runtime import Runtime
+
+    async def tick() -> dict[str, int]:
+        clock = FixedClock(args.now) if args.now else SystemClock()
+        runtime = Runtime.create(settings, clock=clock)
+        install_senders(runtime)
+        try:
+            return await run_all(runtime, clock.now())
+        finally:
+            await runtime.close()
+
+    counts = asyncio.run(tick())
+    print("Tick: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
+    return 0
+
+
+def _roles(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.clock import SystemClock
+    from store.db import make_engine, make_session_factory
+    from store.members import grant_role, member_by_handle, revoke_role
+
+    async def change() -> int:
+        engine = make_engine(settings.database_url)
+        try:
+            async with make_session_factory(engine)() as session, session.begin():
+                member = await member_by_handle(session, args.member)
+                if member is None:
+                    print(f"No single member matches “{args.member}”.", file=sys.stderr)
+                    return 1
+                if args.verb == "grant":
+                    changed = await grant_role(session, member.id, args.role, SystemClock().now())
+                else:
+                    changed = await revoke_role(session, member.id, args.role)
+        finally:
+            await engine.dispose()
+        state = "now" if args.verb == "grant" else "no longer"
+        note = "" if changed else " (no change)"
+        print(f"{member.display_name} is {state} {args.role}{note}.")
+        return 0
+
+    return asyncio.run(change())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

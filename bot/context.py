@@ -1,0 +1,91 @@
+"""What a handler gets: who is asking, the unit of work, the clock, and ways to answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import outbox
+from bot.clock import Clock
+from bot.inbound import Inbound
+from bot.responses import FormErrors, OpenForm, Reply, Response, Update
+from bot.settings import Settings
+from bot.ui import Form, Message, text_message
+from store.models import Member
+
+if TYPE_CHECKING:
+    from bot.router import Router
+
+
+@dataclass
+class Context:
+    inbound: Inbound
+    member: Member
+    roles: set[str]
+    session: AsyncSession
+    clock: Clock
+    settings: Settings
+    router: Router
+    responses: list[Response] = field(default_factory=list)
+
+    # --- facts ----------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.member.timezone or self.settings.benchmate_timezone)
+
+    def local(self, when: datetime) -> datetime:
+        return when.astimezone(self.timezone)
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+    # --- answering ------------------------------------------------------------
+
+    def reply(self, message: Message | str, *, public: bool = False) -> None:
+        """Answer the person who asked; `public` shows it to the whole channel."""
+        if isinstance(message, str):
+            message = text_message(message)
+        self.responses.append(Reply(message, private=not public))
+
+    def update(self, message: Message | str) -> None:
+        """Replace the message whose button was pressed (e.g. a card once answered)."""
+        if isinstance(message, str):
+            message = text_message(message)
+        self.responses.append(Update(message))
+
+    def open_form(self, form: Form) -> None:
+        self.responses.append(OpenForm(form))
+
+    def form_errors(self, form: Form) -> None:
+        """Show a submitted form again with its errors; the handler saves nothing."""
+        self.responses.append(FormErrors(form))
+
+    async def notify(
+        self,
+        member_id: int,
+        message: Message | str,
+        *,
+        key: str,
+        kind: str,
+        due_at: datetime | None = None,
+    ) -> bool:
+        """Tell another member something, through the outbox, in this unit of work."""
+        if isinstance(message, str):
+            message = text_message(message)
+        return await outbox.enqueue(
+            self.session,
+            key=key,
+            kind=kind,
+            message=message,
+            now=self.now(),
+            member_id=member_id,
+            due_at=due_at,
+        )

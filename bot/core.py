@@ -1,0 +1,156 @@
+"""The core turn: ignore bots, de-duplicate retries, find the member, route, answer.
+
+Each inbound request is one unit of work: what a handler writes, and the
+outbox rows it queues, commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.context import Context
+from bot.inbound import ButtonPress, Command, FormSubmission, Inbound
+from bot.responses import Reply, Response
+from bot.router import Route
+from bot.runtime import Runtime
+from bot.ui import text_message
+from store.db import is_unavailable
+from store.members import roles_of, upsert_member
+from store.models import InboundReceipt, PlatformIdentity
+from store.upsert import insert_ignore
+
+log = logging.getLogger("benchmate")
+
+DATABASE_AWAY = (
+    "Sorry — I can't reach my records just now, so nothing was changed. "
+    "Please try again in a minute."
+)
+ROLE_NAMES = {
+    "admin": "network admins",
+    "coordinator": "scheme coordinators",
+    "champion": "network champions",
+}
+
+
+def apology(reference: str) -> str:
+    return (
+        "Sorry — something went wrong on my side and nothing was changed. "
+        f"If it keeps happening, give an admin this reference: {reference}."
+    )
+
+
+def refusal(role: str) -> str:
+    return (
+        f"Sorry, that is only for {ROLE_NAMES.get(role, role)}. "
+        "If you think you should have access, please ask a network admin."
+    )
+
+
+async def handle(runtime: Runtime, inbound: Inbound) -> list[Response]:
+    """One turn. Never raises: every failure becomes a short, friendly reply."""
+    if inbound.from_bot:
+        return []
+    try:
+        return await _turn(runtime, inbound)
+    except Exception as problem:
+        if is_unavailable(problem):
+            log.warning("database unavailable: %s", problem)
+            return [Reply(text_message(DATABASE_AWAY))]
+        reference = secrets.token_hex(4)
+        log.exception("turn failed [ref %s] for %s", reference, inbound.who)
+        return [Reply(text_message(apology(reference)))]
+
+
+async def _turn(runtime: Runtime, inbound: Inbound) -> list[Response]:
+    now = runtime.clock.now()
+    async with runtime.sessions() as session, session.begin():
+        if inbound.delivery_id and not await insert_ignore(
+            session,
+            InboundReceipt.__table__,  # type: ignore[arg-type]
+            {
+                "platform": inbound.who.platform,
+                "delivery_id": inbound.delivery_id,
+                "received_at": now,
+            },
+        ):
+            log.info("ignoring a repeated delivery %s", inbound.delivery_id)
+            return []
+        member = await upsert_member(session, inbound.who, inbound.profile, now)
+        await _mark_seen(session, inbound, now)
+        ctx = Context(
+            inbound=inbound,
+            member=member,
+            roles=await roles_of(session, member.id),
+            session=session,
+            clock=runtime.clock,
+            settings=runtime.settings,
+            router=runtime.router,
+        )
+        await _route(ctx)
+        return ctx.responses
+
+
+async def _mark_seen(session: AsyncSession, inbound: Inbound, now: datetime) -> None:
+    """Remember which platform a member last used, to reach them there (at most hourly)."""
+    who = inbound.who
+    await session.execute(
+        update(PlatformIdentity)
+        .where(
+            PlatformIdentity.platform == who.platform,
+            PlatformIdentity.workspace == who.workspace,
+            PlatformIdentity.user_id == who.user_id,
+            func.coalesce(PlatformIdentity.last_seen_at, now - timedelta(days=1))
+            <= now - timedelta(hours=1),
+        )
+        .values(last_seen_at=now)
+    )
+
+
+async def _route(ctx: Context) -> None:
+    what = ctx.inbound.what
+    router = ctx.router
+    if isinstance(what, Command):
+        found = router.resolve(what.text)
+        if found is None:
+            ctx.reply(_unknown_command(ctx, what.text))
+            return
+        route, args = found
+        if route.role and not ctx.has_role(route.role):
+            ctx.reply(refusal(route.role))
+            return
+        await route.handler(ctx, args)
+    elif isinstance(what, ButtonPress):
+        action = router.actions.get(what.action_id)
+        if _allowed(ctx, action):
+            await action.handler(ctx, what.value)  # type: ignore[union-attr]
+    elif isinstance(what, FormSubmission):
+        form = router.forms.get(what.form_id)
+        if _allowed(ctx, form):
+            await form.handler(ctx, what)  # type: ignore[union-attr]
+
+
+def _allowed(ctx: Context, route: Route | None) -> bool:
+    if route is None:
+        ctx.reply(
+            "That button or form no longer works — it may be from an older message. "
+            "Type help to see what I can do now."
+        )
+        return False
+    if route.role and not ctx.has_role(route.role):
+        ctx.reply(refusal(route.role))
+        return False
+    return True
+
+
+def _unknown_command(ctx: Context, text: str) -> str:
+    typed = " ".join(text.lstrip("/").split()[:2])[:40]
+    nearest = ctx.router.nearest(text)
+    hint = f" Did you mean “{nearest}”?" if nearest else ""
+    if not typed:
+        return "Hello! Type help to see what I can do."
+    return f"Sorry, I don't know “{typed}”.{hint} Type help to see everything I can do."

@@ -1,0 +1,55 @@
+"""What arrives from a platform, once an adapter has translated it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from store.members import IdentityKey, ProfileFacts
+
+# One person on one platform: `slack` + team id + user id, `teams` + tenant + AAD id.
+Identity = IdentityKey
+# What the platform told us about the person, all optional.
+Profile = ProfileFacts
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where a conversation happens, so a reply or a later message can find it."""
+
+    platform: str
+    workspace: str
+    conversation_id: str
+    is_direct: bool = True
+    thread_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Command:
+    text: str
+
+
+@dataclass(frozen=True)
+class ButtonPress:
+    action_id: str
+    value: str = ""
+    # Values of inputs on the same card/message (Teams cards, Slack block state).
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FormSubmission:
+    form_id: str
+    fields: dict[str, Any]
+    state: str = ""
+
+
+@dataclass(frozen=True)
+class Inbound:
+    who: Identity
+    where: Address
+    what: Command | ButtonPress | FormSubmission
+    profile: Profile = field(default_factory=Profile)
+    from_bot: bool = False
+    # The platform's own id for this delivery: a retried delivery has one effect.
+    delivery_id: str | None = None

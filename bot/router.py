@@ -1,0 +1,163 @@
+"""The command router: words, button actions, forms and scheduled jobs."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from bot.inbound import FormSubmission
+
+if TYPE_CHECKING:
+    from bot.context import Context
+    from bot.runtime import Runtime
+
+CommandHandler = Callable[["Context", str], Awaitable[None]]
+ActionHandler = Callable[["Context", str], Awaitable[None]]
+FormHandler = Callable[["Context", FormSubmission], Awaitable[None]]
+JobRunner = Callable[["Runtime", datetime], Awaitable[int]]
+
+ID_PATTERN = re.compile(r"^[a-z]+\.[a-z_]+$")
+# Top-level words every platform shares (DESIGN.md, "Commands").
+TOP_LEVEL_WORDS = ("help", "profile", "mentor", "event", "nominate", "pulse", "privacy", "admin")
+
+
+@dataclass(frozen=True)
+class CommandRoute:
+    word: str
+    sub: str | None
+    handler: CommandHandler
+    role: str | None
+    summary: str
+    example: str
+
+    @property
+    def usage(self) -> str:
+        return f"{self.word} {self.sub}" if self.sub else self.word
+
+
+@dataclass(frozen=True)
+class Route:
+    """A button action or a form, by its `<feature>.<verb>` id."""
+
+    id: str
+    handler: Callable[..., Awaitable[None]]
+    role: str | None
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    every: timedelta
+    run: JobRunner
+
+
+@dataclass
+class Router:
+    commands: dict[tuple[str, str | None], CommandRoute] = field(default_factory=dict)
+    actions: dict[str, Route] = field(default_factory=dict)
+    forms: dict[str, Route] = field(default_factory=dict)
+    jobs: dict[str, Job] = field(default_factory=dict)
+
+    # --- registration -------------------------------------------------------
+
+    def command(
+        self,
+        word: str,
+        sub: str | None = None,
+        *,
+        summary: str,
+        example: str = "",
+        role: str | None = None,
+    ) -> Callable[[CommandHandler], CommandHandler]:
+        def register(handler: CommandHandler) -> CommandHandler:
+            key = (word, sub)
+            if key in self.commands:
+                raise ValueError(f"command {word} {sub or ''} registered twice")
+            self.commands[key] = CommandRoute(
+                word, sub, handler, role, summary, example or f"{word} {sub or ''}".strip()
+            )
+            return handler
+
+        return register
+
+    def action(
+        self, action_id: str, *, role: str | None = None
+    ) -> Callable[[ActionHandler], ActionHandler]:
+        return self._by_id(self.actions, action_id, role)
+
+    def form(
+        self, form_id: str, *, role: str | None = None
+    ) -> Callable[[FormHandler], FormHandler]:
+        return self._by_id(self.forms, form_id, role)
+
+    def job(self, name: str, *, every: timedelta) -> Callable[[JobRunner], JobRunner]:
+        def register(run: JobRunner) -> JobRunner:
+            self.jobs[name] = Job(name, every, run)
+            return run
+
+        return register
+
+    def _by_id(self, table: dict[str, Route], id_: str, role: str | None) -> Callable[[Any], Any]:
+        if not ID_PATTERN.match(id_):
+            raise ValueError(f"ids are <feature>.<verb>, not {id_!r}")
+
+        def register(handler: Any) -> Any:
+            if id_ in table:
+                raise ValueError(f"{id_} registered twice")
+            table[id_] = Route(id_, handler, role)
+            return handler
+
+        return register
+
+    def include(self, other: Router) -> None:
+        for table, more in (
+            (self.commands, other.commands),
+            (self.actions, other.actions),
+            (self.forms, other.forms),
+            (self.jobs, other.jobs),
+        ):
+            clash = table.keys() & more.keys()
+            if clash:
+                raise ValueError(f"registered twice: {sorted(map(str, clash))}")
+            table.update(more)  # type: ignore[arg-type]
+
+    # --- lookup ---------------------------------------------------------------
+
+    def resolve(self, text: str) -> tuple[CommandRoute, str] | None:
+        """The route for a typed command and the rest of the text as its arguments."""
+        words = normalise_command(text).split(maxsplit=2)
+        if not words:
+            return None
+        word = words[0].lower()
+        if len(words) > 1:
+            sub = words[1].lower()
+            route = self.commands.get((word, sub))
+            if route is not None:
+                return route, words[2] if len(words) > 2 else ""
+        route = self.commands.get((word, None))
+        if route is None:
+            return None
+        return route, " ".join(words[1:])
+
+    def nearest(self, text: str) -> str | None:
+        """The command a mistyped one most likely meant, for "did you mean"."""
+        typed = " ".join(normalise_command(text).lower().split()[:2])
+        usages = sorted({route.usage for route in self.commands.values()})
+        words = sorted({route.word for route in self.commands.values()})
+        for candidates, probe in ((usages, typed), (words, typed.split(" ")[0])):
+            match = difflib.get_close_matches(probe, candidates, n=1, cutoff=0.6)
+            if match:
+                return match[0]
+        return None
+
+    def visible_to(self, roles: set[str]) -> list[CommandRoute]:
+        return [r for r in self.commands.values() if r.role is None or r.role in roles]
+
+
+def normalise_command(text: str) -> str:
+    """`/mentor  find` and `mentor find` are the same command everywhere."""
+    return " ".join(text.strip().lstrip("/").split())

@@ -1,0 +1,45 @@
+"""Everything a running Benchmate shares: settings, database, clock, routes, senders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.clock import Clock, SystemClock
+from bot.delivery import Sender
+from bot.router import Router
+from bot.settings import Settings
+from store.db import make_engine, make_session_factory
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    router: Router
+    clock: Clock = field(default_factory=SystemClock)
+    senders: dict[str, Sender] = field(default_factory=dict)
+
+    @classmethod
+    def create(
+        cls,
+        settings: Settings,
+        router: Router | None = None,
+        clock: Clock | None = None,
+        database_url: str | None = None,
+    ) -> Runtime:
+        from handlers import build_router  # the composition of every feature
+
+        engine = make_engine(database_url or settings.database_url)
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=make_session_factory(engine),
+            router=router or build_router(),
+            clock=clock or SystemClock(),
+        )
+
+    async def close(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,55 @@
+"""Configuration from the environment (and `.env`), as listed in DESIGN.md."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./benchmate.db"
+    benchmate_env: Literal["development", "production"] = "development"
+    host: str = "127.0.0.1"
+    port: int = 3978
+    benchmate_timezone: str = "Europe/London"
+    benchmate_public_url: str = "http://127.0.0.1:3978"
+
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+
+    microsoft_app_id: str | None = None
+    microsoft_app_password: str | None = None
+    microsoft_app_tenant_id: str | None = None
+    microsoft_app_type: str = "SingleTenant"
+
+    test_database_url: str | None = None
+
+    @field_validator("benchmate_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(value)  # raises for an unknown zone, so a typo fails at start-up
+        return value
+
+    @property
+    def is_production(self) -> bool:
+        return self.benchmate_env == "production"
+
+    @property
+    def public_url(self) -> str:
+        return self.benchmate_public_url.rstrip("/")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

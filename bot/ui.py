@@ -1,0 +1,131 @@
+"""The neutral reply model: what a handler says, before any platform draws it.
+
+Every string here is plain text. Adapters escape it for their own markup, so
+whatever a member typed is always shown back inert. `Message.text` is always
+present: it is the notification text and the fallback where blocks cannot be
+drawn.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+ButtonStyle = Literal["primary", "danger"] | None
+InputKind = Literal["text", "long_text", "number", "date", "select", "multi_select", "checkbox"]
+
+
+class Confirm(BaseModel):
+    title: str
+    text: str
+    confirm: str = "Yes"
+    deny: str = "Cancel"
+
+
+class Option(BaseModel):
+    label: str
+    value: str
+
+
+class Button(BaseModel):
+    label: str
+    action_id: str
+    value: str = ""
+    style: ButtonStyle = None
+    confirm: Confirm | None = None
+    url: str | None = None
+
+
+class Heading(BaseModel):
+    kind: Literal["heading"] = "heading"
+    text: str
+
+
+class Section(BaseModel):
+    kind: Literal["section"] = "section"
+    text: str
+    button: Button | None = None
+
+
+class Fields(BaseModel):
+    """Label/value pairs: Slack section fields, a Teams FactSet."""
+
+    kind: Literal["fields"] = "fields"
+    pairs: list[tuple[str, str]]
+
+
+class Actions(BaseModel):
+    kind: Literal["actions"] = "actions"
+    buttons: list[Button]
+
+
+class Select(BaseModel):
+    kind: Literal["select"] = "select"
+    action_id: str
+    placeholder: str
+    options: list[Option]
+    multi: bool = False
+    initial: list[str] = Field(default_factory=list)
+
+
+class Image(BaseModel):
+    kind: Literal["image"] = "image"
+    url: str
+    alt: str
+
+
+class Context(BaseModel):
+    """A small grey line: hints, timestamps, who can see this."""
+
+    kind: Literal["context"] = "context"
+    text: str
+
+
+class Divider(BaseModel):
+    kind: Literal["divider"] = "divider"
+
+
+Block = Annotated[
+    Heading | Section | Fields | Actions | Select | Image | Context | Divider,
+    Field(discriminator="kind"),
+]
+
+
+class Message(BaseModel):
+    text: str
+    blocks: list[Block] = Field(default_factory=list)
+
+
+class Input(BaseModel):
+    name: str
+    label: str
+    kind: InputKind = "text"
+    required: bool = True
+    hint: str | None = None
+    placeholder: str | None = None
+    options: list[Option] = Field(default_factory=list)
+    initial: str | list[str] | bool | None = None
+    max_length: int | None = None
+    min_value: float | None = None
+    max_value: float | None = None
+
+
+class Form(BaseModel):
+    """A form to fill: a Slack modal, a Teams card or dialog, prompts in the console.
+
+    `state` is opaque to adapters and comes back with the submission; it is
+    never trusted for who may do what.
+    """
+
+    form_id: str
+    title: str
+    inputs: list[Input]
+    submit_label: str = "Save"
+    intro: str | None = None
+    state: str = ""
+    errors: dict[str, str] = Field(default_factory=dict)
+
+
+def text_message(text: str) -> Message:
+    return Message(text=text, blocks=[Section(text=text)])

@@ -1,0 +1,14 @@
+"""Every feature's routes, composed into one router."""
+
+from __future__ import annotations
+
+from bot.router import Router
+
+
+def build_router() -> Router:
+    from handlers import admin, help, profile
+
+    router = Router()
+    for feature in (help, profile, admin):
+        router.include(feature.router)
+    return router

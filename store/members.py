@@ -1,0 +1,268 @@
+"""Members, their platform identities, roles and link codes."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from store.models import (
+    Department,
+    Institution,
+    LinkCode,
+    Member,
+    PlatformIdentity,
+    RoleGrant,
+)
+
+# How adapters pass a mention of another user on the same platform: <@USERID>.
+MENTION = re.compile(r"<@([A-Za-z0-9_.:-]+)>")
+LINK_CODE_LIFETIME = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class IdentityKey:
+    """platform + workspace/tenant + user id: one person on one platform."""
+
+    platform: str
+    workspace: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class ProfileFacts:
+    """What a platform told us about a person, all optional."""
+
+    display_name: str | None = None
+    email: str | None = None
+    email_verified: bool = False
+    timezone: str | None = None
+
+
+LINK_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud easily
+
+
+async def identity_for(session: AsyncSession, who: IdentityKey) -> PlatformIdentity | None:
+    return await session.scalar(
+        select(PlatformIdentity)
+        .where(
+            PlatformIdentity.platform == who.platform,
+            PlatformIdentity.workspace == who.workspace,
+            PlatformIdentity.user_id == who.user_id,
+        )
+        .options(selectinload(PlatformIdentity.member))
+    )
+
+
+async def upsert_member(
+    session: AsyncSession, who: IdentityKey, profile: ProfileFacts, now: datetime
+) -> Member:
+    """The member behind this identity, created on first sight.
+
+    Safe when two requests from a new person race: the identity's unique key
+    decides, and the loser reads the winner's row.
+    """
+    found = await identity_for(session, who)
+    if found is not None:
+        _refresh_from_profile(found, profile)
+        return found.member
+    try:
+        async with session.begin_nested():
+            member = await _member_for_verified_email(session, profile)
+            if member is None:
+                member = Member(
+                    display_name=profile.display_name or who.user_id,
+                    email=profile.email,
+                    email_verified=profile.email_verified,
+                    timezone=profile.timezone,
+                    specialisms=[],
+                    created_at=now,
+                    updated_at=now,
+                )
+                session.add(member)
+                await session.flush()
+            identity = PlatformIdentity(
+                member_id=member.id,
+                platform=who.platform,
+                workspace=who.workspace,
+                user_id=who.user_id,
+                display_name=profile.display_name,
+                email=profile.email,
+                created_at=now,
+            )
+            session.add(identity)
+            await session.flush()
+            return member
+    except IntegrityError:
+        found = await identity_for(session, who)
+        if found is None:
+            raise
+        return found.member
+
+
+async def _member_for_verified_email(session: AsyncSession, profile: ProfileFacts) -> Member | None:
+    """Identities whose platform-verified e-mail matches join one member."""
+    if not (profile.email and profile.email_verified):
+        return None
+    return await session.scalar(
+        select(Member)
+        .where(func.lower(Member.email) == profile.email.lower(), Member.email_verified)
+        .order_by(Member.id)
+        .limit(1)
+    )
+
+
+def _refresh_from_profile(identity: PlatformIdentity, profile: ProfileFacts) -> None:
+    if profile.display_name and identity.display_name != profile.display_name:
+        identity.display_name = profile.display_name
+    member = identity.member
+    if profile.timezone and not member.timezone:
+        member.timezone = profile.timezone
+    if profile.email and profile.email_verified and not member.email:
+        member.email, member.email_verified = profile.email, True
+
+
+async def member_by_reference(
+    session: AsyncSession, reference: str, asker: IdentityKey | None = None
+) -> Member | None:
+    """A member named in a command: an @mention on the asker's platform, or a handle."""
+    mentioned = MENTION.fullmatch(reference.strip())
+    if mentioned and asker is not None:
+        found = await identity_for(
+            session, IdentityKey(asker.platform, asker.workspace, mentioned.group(1))
+        )
+        return found.member if found else None
+    return await member_by_handle(session, reference)
+
+
+async def member_by_handle(session: AsyncSession, handle: str) -> Member | None:
+    """A member named on the command line: console handle, e-mail or full name."""
+    handle = handle.strip().lstrip("@")
+    by_identity = await session.scalar(
+        select(Member)
+        .join(PlatformIdentity)
+        .where(PlatformIdentity.platform == "console", PlatformIdentity.user_id == handle)
+    )
+    if by_identity is not None:
+        return by_identity
+    matches = (
+        await session.scalars(
+            select(Member)
+            .where(
+                (func.lower(Member.email) == handle.lower())
+                | (func.lower(Member.display_name) == handle.lower())
+            )
+            .limit(2)
+        )
+    ).all()
+    return matches[0] if len(matches) == 1 else None
+
+
+# --- roles -----------------------------------------------------------------
+
+
+async def roles_of(session: AsyncSession, member_id: int) -> set[str]:
+    rows = await session.scalars(select(RoleGrant.role).where(RoleGrant.member_id == member_id))
+    return {"member", *rows}
+
+
+async def grant_role(
+    session: AsyncSession, member_id: int, role: str, now: datetime, by: int | None = None
+) -> bool:
+    """Grant a role; False when the member already had it."""
+    if role in await roles_of(session, member_id):
+        return False
+    session.add(RoleGrant(member_id=member_id, role=role, granted_by=by, granted_at=now))
+    await session.flush()
+    return True
+
+
+async def revoke_role(session: AsyncSession, member_id: int, role: str) -> bool:
+    result = await session.execute(
+        delete(RoleGrant).where(RoleGrant.member_id == member_id, RoleGrant.role == role)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def members_with_role(session: AsyncSession, role: str) -> list[Member]:
+    rows = await session.scalars(
+        select(Member)
+        .join(RoleGrant, RoleGrant.member_id == Member.id)
+        .where(RoleGrant.role == role)
+        .order_by(Member.display_name)
+    )
+    return list(rows)
+
+
+# --- institutions ------------------------------------------------------------
+
+
+async def institutions(session: AsyncSession) -> list[Institution]:
+    rows = await session.scalars(
+        select(Institution)
+        .options(selectinload(Institution.departments))
+        .order_by(Institution.name)
+    )
+    return list(rows)
+
+
+async def department_in(session: AsyncSession, institution_id: int, name: str) -> Department | None:
+    return await session.scalar(
+        select(Department).where(
+            Department.institution_id == institution_id,
+            func.lower(Department.name) == name.strip().lower(),
+        )
+    )
+
+
+# --- linking identities across platforms --------------------------------------
+
+
+async def new_link_code(session: AsyncSession, member_id: int, now: datetime) -> str:
+    code = "".join(secrets.choice(LINK_CODE_ALPHABET) for _ in range(8))
+    session.add(LinkCode(code=code, member_id=member_id, expires_at=now + LINK_CODE_LIFETIME))
+    await session.flush()
+    return code
+
+
+async def redeem_link_code(
+    session: AsyncSession, code: str, identity: PlatformIdentity, now: datetime
+) -> Member | None:
+    """Move `identity` onto the member who made the code; None if the code is no good."""
+    link = await session.scalar(
+        select(LinkCode).where(LinkCode.code == code.strip().upper().replace("-", ""))
+    )
+    if link is None or link.used_at is not None or link.expires_at <= now:
+        return None
+    link.used_at = now
+    old_member_id = identity.member_id
+    identity.member_id = link.member_id
+    await session.flush()
+    await _drop_if_orphaned(session, old_member_id, keep=link.member_id)
+    return await session.get(Member, link.member_id)
+
+
+async def _drop_if_orphaned(session: AsyncSession, member_id: int, keep: int) -> None:
+    """A member made only for the identity just linked has nothing left: remove it."""
+    if member_id == keep:
+        return
+    remaining = await session.scalar(
+        select(func.count())
+        .select_from(PlatformIdentity)
+        .where(PlatformIdentity.member_id == member_id)
+    )
+    if remaining == 0:
+        await session.execute(delete(Member).where(Member.id == member_id))
+
+
+async def add_department(session: AsyncSession, institution_id: int, name: str) -> Department:
+    department = Department(institution_id=institution_id, name=" ".join(name.split()))
+    session.add(department)
+    await session.flush()
+    return department
