@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.platforms import install_senders
+from bot.platforms import install_senders, platform_modules
 from bot.settings import Settings, get_settings
 
 log = logging.getLogger("benchmate")
@@ -64,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("member")
         command.add_argument("role", choices=["champion", "coordinator", "admin"])
         command.set_defaults(run=_roles, verb=verb)
+    for module in platform_modules():
+        if hasattr(module, "add_cli"):
+            module.add_cli(commands)  # e.g. `slack manifest`, `teams package`
     return parser
 
 
@@ -130,6 +133,8 @@ def _console(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.demo:
         _demo_seed(args, settings, quiet=True)
+    else:
+        _db_upgrade(args, settings)
     return asyncio.run(run_console(settings, args.handle))
 
 

@@ -14,11 +14,11 @@ from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Context
-from bot.inbound import ButtonPress, Command, FormSubmission, Inbound
+from bot.inbound import ButtonPress, Command, FormSubmission, HomeOpened, Inbound
 from bot.responses import Reply, Response
 from bot.router import Route
 from bot.runtime import Runtime
-from bot.ui import text_message
+from bot.ui import Block, Heading, Message, Section, text_message
 from store.db import is_unavailable
 from store.members import roles_of, upsert_member
 from store.models import InboundReceipt, PlatformIdentity
@@ -128,10 +128,23 @@ async def _route(ctx: Context) -> None:
         action = router.actions.get(what.action_id)
         if _allowed(ctx, action):
             await action.handler(ctx, what.value)  # type: ignore[union-attr]
+    elif isinstance(what, HomeOpened):
+        ctx.reply(await home(ctx))
     elif isinstance(what, FormSubmission):
         form = router.forms.get(what.form_id)
         if _allowed(ctx, form):
             await form.handler(ctx, what)  # type: ignore[union-attr]
+
+
+async def home(ctx: Context) -> Message:
+    """The member's dashboard: a greeting, then each feature's section in order."""
+    greeting = f"Hello {ctx.member.display_name.split(' ')[0] or 'there'}!"
+    blocks: list[Block] = [Heading(text=greeting)]
+    for _, section in sorted(ctx.router.home_sections, key=lambda pair: pair[0]):
+        blocks.extend(await section(ctx))
+    if len(blocks) == 1:
+        blocks.append(Section(text="Nothing needs you just now. Type help to see what I can do."))
+    return Message(text=greeting, blocks=blocks)
 
 
 def _allowed(ctx: Context, route: Route | None) -> bool:

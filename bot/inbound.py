@@ -38,6 +38,11 @@ class ButtonPress:
 
 
 @dataclass(frozen=True)
+class HomeOpened:
+    """The member opened their dashboard (Slack App Home; `home` elsewhere)."""
+
+
+@dataclass(frozen=True)
 class FormSubmission:
     form_id: str
     fields: dict[str, Any]
@@ -48,7 +53,7 @@ class FormSubmission:
 class Inbound:
     who: Identity
     where: Address
-    what: Command | ButtonPress | FormSubmission
+    what: Command | ButtonPress | FormSubmission | HomeOpened
     profile: Profile = field(default_factory=Profile)
     from_bot: bool = False
     # The platform's own id for this delivery: a retried delivery has one effect.

@@ -19,10 +19,22 @@ CommandHandler = Callable[["Context", str], Awaitable[None]]
 ActionHandler = Callable[["Context", str], Awaitable[None]]
 FormHandler = Callable[["Context", FormSubmission], Awaitable[None]]
 JobRunner = Callable[["Runtime", datetime], Awaitable[int]]
+# A feature's part of the member's dashboard: blocks, or nothing to show.
+HomeSection = Callable[["Context"], Awaitable[list[Any]]]
 
 ID_PATTERN = re.compile(r"^[a-z]+\.[a-z_]+$")
 # Top-level words every platform shares (DESIGN.md, "Commands").
-TOP_LEVEL_WORDS = ("help", "profile", "mentor", "event", "nominate", "pulse", "privacy", "admin")
+TOP_LEVEL_WORDS = (
+    "help",
+    "home",
+    "profile",
+    "mentor",
+    "event",
+    "nominate",
+    "pulse",
+    "privacy",
+    "admin",
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +73,7 @@ class Router:
     actions: dict[str, Route] = field(default_factory=dict)
     forms: dict[str, Route] = field(default_factory=dict)
     jobs: dict[str, Job] = field(default_factory=dict)
+    home_sections: list[tuple[int, HomeSection]] = field(default_factory=list)
 
     # --- registration -------------------------------------------------------
 
@@ -101,6 +114,15 @@ class Router:
 
         return register
 
+    def home_section(self, order: int) -> Callable[[HomeSection], HomeSection]:
+        """Contribute to the dashboard; lower `order` shows first."""
+
+        def register(section: HomeSection) -> HomeSection:
+            self.home_sections.append((order, section))
+            return section
+
+        return register
+
     def _by_id(self, table: dict[str, Route], id_: str, role: str | None) -> Callable[[Any], Any]:
         if not ID_PATTERN.match(id_):
             raise ValueError(f"ids are <feature>.<verb>, not {id_!r}")
@@ -124,6 +146,7 @@ class Router:
             if clash:
                 raise ValueError(f"registered twice: {sorted(map(str, clash))}")
             table.update(more)  # type: ignore[arg-type]
+        self.home_sections.extend(other.home_sections)
 
     # --- lookup ---------------------------------------------------------------
 

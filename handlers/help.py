@@ -11,6 +11,7 @@ router = Router()
 
 WORD_TITLES = {
     "help": "Getting started",
+    "home": "Your dashboard",
     "profile": "Your profile",
     "mentor": "Mentoring",
     "event": "Events",
@@ -60,3 +61,10 @@ def _ordered_words(routes: list[CommandRoute]) -> list[str]:
     present = {route.word for route in routes}
     known = [word for word in TOP_LEVEL_WORDS if word in present]
     return known + sorted(present - set(known))
+
+
+@router.command("home", summary="Your dashboard: what's next for you", example="home")
+async def show_home(ctx: Context, args: str) -> None:
+    from bot.core import home
+
+    ctx.reply(await home(ctx))
