@@ -31,6 +31,7 @@ class Context:
     settings: Settings
     router: Router
     responses: list[Response] = field(default_factory=list)
+    queued: int = 0
 
     # --- facts ----------------------------------------------------------------
 
@@ -80,7 +81,7 @@ class Context:
         """Tell another member something, through the outbox, in this unit of work."""
         if isinstance(message, str):
             message = text_message(message)
-        return await outbox.enqueue(
+        added = await outbox.enqueue(
             self.session,
             key=key,
             kind=kind,
@@ -89,3 +90,5 @@ class Context:
             member_id=member_id,
             due_at=due_at,
         )
+        self.queued += added
+        return added

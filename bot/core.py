@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import datetime, timedelta
-
-from sqlalchemy import func, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from datetime import timedelta
 
 from bot.context import Context
 from bot.inbound import ButtonPress, Command, FormSubmission, HomeOpened, Inbound
@@ -20,8 +17,8 @@ from bot.router import Route
 from bot.runtime import Runtime
 from bot.ui import Block, Heading, Message, Section, text_message
 from store.db import is_unavailable
-from store.members import roles_of, upsert_member
-from store.models import InboundReceipt, PlatformIdentity
+from store.members import upsert_member
+from store.models import InboundReceipt
 from store.upsert import insert_ignore
 
 log = logging.getLogger("benchmate")
@@ -30,6 +27,7 @@ DATABASE_AWAY = (
     "Sorry — I can't reach my records just now, so nothing was changed. "
     "Please try again in a minute."
 )
+SEEN_EVERY = timedelta(hours=1)
 ROLE_NAMES = {
     "admin": "network admins",
     "coordinator": "scheme coordinators",
@@ -80,12 +78,13 @@ async def _turn(runtime: Runtime, inbound: Inbound) -> list[Response]:
         ):
             log.info("ignoring a repeated delivery %s", inbound.delivery_id)
             return []
-        member = await upsert_member(session, inbound.who, inbound.profile, now)
-        await _mark_seen(session, inbound, now)
+        identity = await upsert_member(session, inbound.who, inbound.profile, now)
+        if identity.last_seen_at is None or identity.last_seen_at <= now - SEEN_EVERY:
+            identity.last_seen_at = now  # which platform to reach them on; written at most hourly
         ctx = Context(
             inbound=inbound,
-            member=member,
-            roles=await roles_of(session, member.id),
+            member=identity.member,
+            roles=identity.member.roles,
             session=session,
             clock=runtime.clock,
             settings=runtime.settings,
@@ -93,22 +92,6 @@ async def _turn(runtime: Runtime, inbound: Inbound) -> list[Response]:
         )
         await _route(ctx)
         return ctx.responses
-
-
-async def _mark_seen(session: AsyncSession, inbound: Inbound, now: datetime) -> None:
-    """Remember which platform a member last used, to reach them there (at most hourly)."""
-    who = inbound.who
-    await session.execute(
-        update(PlatformIdentity)
-        .where(
-            PlatformIdentity.platform == who.platform,
-            PlatformIdentity.workspace == who.workspace,
-            PlatformIdentity.user_id == who.user_id,
-            func.coalesce(PlatformIdentity.last_seen_at, now - timedelta(days=1))
-            <= now - timedelta(hours=1),
-        )
-        .values(last_seen_at=now)
-    )
 
 
 async def _route(ctx: Context) -> None:

@@ -21,6 +21,8 @@ class Runtime:
     router: Router
     clock: Clock = field(default_factory=SystemClock)
     senders: dict[str, Sender] = field(default_factory=dict)
+    # Outbox rows queued by turns in this process: a hint for the console to deliver now.
+    queued_by_turns: int = 0
 
     @classmethod
     def create(

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from store.models import (
     Department,
@@ -49,21 +49,23 @@ LINK_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read alo
 
 
 async def identity_for(session: AsyncSession, who: IdentityKey) -> PlatformIdentity | None:
-    return await session.scalar(
+    """The identity with its member and the member's roles, in one round trip."""
+    result = await session.scalars(
         select(PlatformIdentity)
         .where(
             PlatformIdentity.platform == who.platform,
             PlatformIdentity.workspace == who.workspace,
             PlatformIdentity.user_id == who.user_id,
         )
-        .options(selectinload(PlatformIdentity.member))
+        .options(joinedload(PlatformIdentity.member).joinedload(Member.role_grants))
     )
+    return result.unique().one_or_none()
 
 
 async def upsert_member(
     session: AsyncSession, who: IdentityKey, profile: ProfileFacts, now: datetime
-) -> Member:
-    """The member behind this identity, created on first sight.
+) -> PlatformIdentity:
+    """This identity, with `.member` loaded, both created on first sight.
 
     Safe when two requests from a new person race: the identity's unique key
     decides, and the loser reads the winner's row.
@@ -71,7 +73,7 @@ async def upsert_member(
     found = await identity_for(session, who)
     if found is not None:
         _refresh_from_profile(found, profile)
-        return found.member
+        return found
     try:
         async with session.begin_nested():
             member = await _member_for_verified_email(session, profile)
@@ -98,12 +100,14 @@ async def upsert_member(
             )
             session.add(identity)
             await session.flush()
-            return member
+            await session.refresh(member, ["role_grants"])
+            identity.member = member
+            return identity
     except IntegrityError:
         found = await identity_for(session, who)
         if found is None:
             raise
-        return found.member
+        return found
 
 
 async def _member_for_verified_email(session: AsyncSession, profile: ProfileFacts) -> Member | None:

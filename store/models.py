@@ -91,6 +91,14 @@ class Member(Base):
     institution: Mapped[Institution | None] = relationship(lazy="joined")
     department: Mapped[Department | None] = relationship(lazy="joined")
     identities: Mapped[list[PlatformIdentity]] = relationship(back_populates="member")
+    role_grants: Mapped[list[RoleGrant]] = relationship(
+        foreign_keys="RoleGrant.member_id", viewonly=True
+    )
+
+    @property
+    def roles(self) -> set[str]:
+        """Every member is a member; granted roles come on top."""
+        return {"member", *(grant.role for grant in self.role_grants)}
 
 
 class PlatformIdentity(Base):

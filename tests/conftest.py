@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,7 +40,9 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def postgres_migrated() -> str:
     assert POSTGRES_URL
-    asyncio.run(_reset_postgres(POSTGRES_URL))
+    # Session fixtures may be first asked for inside a running loop: use a thread of our own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, _reset_postgres(POSTGRES_URL)).result()
     upgrade(POSTGRES_URL)
     return POSTGRES_URL
 

@@ -68,7 +68,6 @@ class ConsoleSession:
             self._set_field(name.strip(), value.strip())
         else:
             await self._send(Command(line))
-        await self._deliver_due()
 
     # --- buttons and forms ----------------------------------------------------
 
@@ -119,7 +118,10 @@ class ConsoleSession:
             what=what,
             profile=Profile(display_name=self.handle.title()),
         )
+        queued_before = self.runtime.queued_by_turns
         self.show(await core.handle(self.runtime, inbound))
+        if self.runtime.queued_by_turns != queued_before:  # someone was told something
+            await jobs.deliver_outbox(self.runtime, self.runtime.clock.now())
 
     def show(self, responses: list[Response]) -> None:
         self.controls = Controls()
@@ -140,9 +142,6 @@ class ConsoleSession:
         counts = await jobs.run_all(self.runtime, now or self.runtime.clock.now())
         done = ", ".join(f"{name} {count}" for name, count in counts.items() if count)
         self._print(f"Tick done: {done or 'nothing was due'}.")
-
-    async def _deliver_due(self) -> None:
-        await jobs.deliver_outbox(self.runtime, self.runtime.clock.now())
 
     def _print(self, text: str) -> None:
         self.out.write(text + "\n")

@@ -1,0 +1,118 @@
+"""The console adapter: every neutral element drawn readably, and a scripted session."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from adapters.console.render import Controls, render_form, render_message
+from adapters.console.session import ConsoleSession
+from bot.runtime import Runtime
+from bot.ui import (
+    Actions,
+    Button,
+    Confirm,
+    Context,
+    Divider,
+    Fields,
+    Form,
+    Heading,
+    Image,
+    Input,
+    Message,
+    Option,
+    Section,
+    Select,
+)
+
+
+def test_every_element_is_drawn_as_plain_text() -> None:
+    message = Message(text="fallback", blocks=[
+        Heading(text="Suggested mentors"),
+        Section(text="Sam Okafor, Calderbridge", button=Button(label="Request",
+                action_id="mentor.request", value="7")),
+        Fields(pairs=[("Why", "runs an LC-MS facility like you")]),
+        Actions(buttons=[
+            Button(label="Accept", action_id="mentor.accept", style="primary"),
+            Button(label="Decline", action_id="mentor.decline", style="danger",
+                   confirm=Confirm(title="Sure?", text="They will be told kindly.")),
+            Button(label="Calendar", action_id="event.ics", url="https://example.org/e.ics"),
+        ]),
+        Select(action_id="event.rsvp", placeholder="Your answer",
+               options=[Option(label="Going", value="going"), Option(label="Maybe", value="maybe")]),
+        Image(url="https://example.org/chart.png", alt="Attendance chart"),
+        Context(text="Only you can see this."),
+        Divider(),
+    ])
+    controls = Controls()
+    text = render_message(message, controls)
+    assert "Suggested mentors\n─────" in text
+    assert "Sam Okafor, Calderbridge  [1 Request]" in text
+    assert "  Why: runs an LC-MS facility like you" in text
+    assert "[2* Accept]  [3! Decline]  [Calendar: https://example.org/e.ics]" in text
+    assert "[4] Your answer (choose one): 1) Going, 2) Maybe" in text
+    assert "[image: Attendance chart] https://example.org/chart.png" in text
+    assert "· Only you can see this." in text
+    assert "─" * 24 in text
+    assert [c.action_id for c in controls.by_number.values()] == [
+        "mentor.request", "mentor.accept", "mentor.decline", "event.rsvp"]
+
+
+def test_a_form_and_its_errors_are_drawn_beside_the_fields() -> None:
+    form = Form(form_id="x.y", title="Log a meeting", intro="How did it go?", inputs=[
+        Input(name="when", label="Date", kind="date"),
+        Input(name="happened", label="It happened", kind="checkbox", required=False),
+        Input(name="objectives", label="Objectives", kind="multi_select",
+              options=[Option(label="Get RSciTech", value="1")], initial=["1"]),
+        Input(name="notes", label="Notes", kind="long_text", required=False, hint="Only you see these"),
+        Input(name="hours", label="Hours", kind="number"),
+        Input(name="format", label="Format", kind="select",
+              options=[Option(label="Online", value="online")]),
+    ], errors={"when": "Please give a date like 2026-03-14."})
+    text = render_form(form)
+    assert text.startswith("▤ Log a meeting\nHow did it go?")
+    assert "  when — Date (a date, YYYY-MM-DD)\n    ⚠ Please give a date like 2026-03-14." in text
+    assert "happened — It happened (yes or no, optional)" in text
+    assert "objectives — Objectives (choose any, separated by commas): 1=Get RSciTech [now: 1]" in text
+    assert "Only you see these" in text and "hours — Hours (a number)" in text
+    assert "format — Format (choose one): online=Online" in text
+
+
+async def test_a_scripted_session_edits_the_profile(runtime: Runtime) -> None:
+    out = io.StringIO()
+    console = ConsoleSession(runtime, "priya", out=out)
+    for line in ["help", "profile", "!press 1", "job_title: Mass Spectrometry Technician",
+                 "specialisms: LC-MS, proteomics", "!submit", "profile"]:
+        await console.say(line)
+    text = out.getvalue()
+    assert "Here is what you can ask me" in text
+    assert "▤ Your profile" in text
+    assert text.rstrip().endswith("Only you can see this. Type profile link to join up Slack and Teams.")
+    last_profile = text.rsplit("Your profile\n", 1)[1]
+    assert "Job title: Mass Spectrometry Technician" in last_profile
+    assert "Specialisms: lc-ms, proteomics" in last_profile
+
+
+async def test_a_scripted_form_with_errors_is_shown_again(runtime: Runtime) -> None:
+    out = io.StringIO()
+    console = ConsoleSession(runtime, "priya", out=out)
+    for line in ["profile edit", "display_name: ", "nonsense: 1", "!submit"]:
+        await console.say(line)
+    text = out.getvalue()
+    assert "This form has no field “nonsense”" in text
+    assert "⚠ Please fill this in." in text
+    assert console.form is not None  # still open to correct
+
+
+def test_the_console_command_reads_a_script_from_standard_input(tmp_path: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/console.db"}
+    script = "help\nprofile edit\njob_title: Workshop Technician\n!submit\nprofile\n"
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "console", "--as", "dan"],
+        input=script, capture_output=True, text=True, env=env, timeout=120, check=True,
+    )
+    assert "Here is what you can ask me" in done.stdout
+    assert done.stdout.count("Job title: Workshop Technician") == 2  # saved, then shown again
