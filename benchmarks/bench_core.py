@@ -21,16 +21,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert, select  # noqa: E402
+from sqlalchemy import insert, select
 
-from adapters.console.session import ConsoleSession  # noqa: E402
-from benchmarks._common import print_json, print_table, summary_ms  # noqa: E402
-from bot.clock import FixedClock  # noqa: E402
-from bot.runtime import Runtime  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from store.members import IdentityKey, identity_for  # noqa: E402
-from store.migrate import upgrade  # noqa: E402
-from store.models import Member, PlatformIdentity  # noqa: E402
+from adapters.console.session import ConsoleSession
+from benchmarks._common import print_json, print_table, summary_ms
+from bot.clock import FixedClock
+from bot.runtime import Runtime
+from bot.settings import Settings
+from store.members import IdentityKey, identity_for
+from store.migrate import upgrade
+from store.models import Member, PlatformIdentity
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 TARGET_P95_MS = 5.0
@@ -38,17 +38,33 @@ TARGET_P95_MS = 5.0
 
 async def populate(runtime: Runtime, members: int) -> None:
     async with runtime.sessions() as session, session.begin():
-        await session.execute(insert(Member), [
-            {"display_name": f"Technician {i}", "specialisms": ["lc-ms"], "job_title": "Technician",
-             "created_at": NOW, "updated_at": NOW}
-            for i in range(members)
-        ])
+        await session.execute(
+            insert(Member),
+            [
+                {
+                    "display_name": f"Technician {i}",
+                    "specialisms": ["lc-ms"],
+                    "job_title": "Technician",
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                }
+                for i in range(members)
+            ],
+        )
         ids = list(await session.scalars(select(Member.id)))
-        await session.execute(insert(PlatformIdentity), [
-            {"member_id": member_id, "platform": "console", "workspace": "local",
-             "user_id": f"tech{n}", "created_at": NOW}
-            for n, member_id in enumerate(ids)
-        ])
+        await session.execute(
+            insert(PlatformIdentity),
+            [
+                {
+                    "member_id": member_id,
+                    "platform": "console",
+                    "workspace": "local",
+                    "user_id": f"tech{n}",
+                    "created_at": NOW,
+                }
+                for n, member_id in enumerate(ids)
+            ],
+        )
 
 
 async def time_console(runtime: Runtime, members: int, messages: int) -> list[float]:
@@ -79,8 +95,10 @@ async def main(members: int, messages: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite+aiosqlite:///{folder}/bench.db"
         upgrade(url)
-        runtime = Runtime.create(Settings(_env_file=None, database_url=url),  # type: ignore[call-arg]
-                                 clock=FixedClock(NOW))
+        runtime = Runtime.create(
+            Settings(_env_file=None, database_url=url),  # type: ignore[call-arg]
+            clock=FixedClock(NOW),
+        )
         await populate(runtime, members)
         await time_console(runtime, members, 100)  # warm up caches and the pool
         ours = await time_console(runtime, members, messages)
@@ -92,13 +110,23 @@ async def main(members: int, messages: int) -> None:
         f"Core path through the console adapter, SQLite file, {members:,} members, "
         f"{messages:,} messages",
         ["measure", "ours", "baseline (empty unit of work)", "target"],
-        [["p50 ms", o["p50_ms"], f["p50_ms"], ""],
-         ["p95 ms", o["p95_ms"], f["p95_ms"], f"<= {TARGET_P95_MS}"],
-         ["messages/s", round(rate), round(messages / sum(floor)), ""]],
+        [
+            ["p50 ms", o["p50_ms"], f["p50_ms"], ""],
+            ["p95 ms", o["p95_ms"], f["p95_ms"], f"<= {TARGET_P95_MS}"],
+            ["messages/s", round(rate), round(messages / sum(floor)), ""],
+        ],
     )
-    print_json({"bench": "core", "members": members, "n": messages, "p50_ms": o["p50_ms"],
-                "p95_ms": o["p95_ms"], "messages_per_s": round(rate),
-                "ratio": round(o["p95_ms"] / f["p95_ms"], 2)})
+    print_json(
+        {
+            "bench": "core",
+            "members": members,
+            "n": messages,
+            "p50_ms": o["p50_ms"],
+            "p95_ms": o["p95_ms"],
+            "messages_per_s": round(rate),
+            "ratio": round(o["p95_ms"] / f["p95_ms"], 2),
+        }
+    )
 
 
 if __name__ == "__main__":

@@ -30,23 +30,42 @@ from bot.ui import (
 
 
 def test_every_element_is_drawn_as_plain_text() -> None:
-    message = Message(text="fallback", blocks=[
-        Heading(text="Suggested mentors"),
-        Section(text="Sam Okafor, Calderbridge", button=Button(label="Request",
-                action_id="mentor.request", value="7")),
-        Fields(pairs=[("Why", "runs an LC-MS facility like you")]),
-        Actions(buttons=[
-            Button(label="Accept", action_id="mentor.accept", style="primary"),
-            Button(label="Decline", action_id="mentor.decline", style="danger",
-                   confirm=Confirm(title="Sure?", text="They will be told kindly.")),
-            Button(label="Calendar", action_id="event.ics", url="https://example.org/e.ics"),
-        ]),
-        Select(action_id="event.rsvp", placeholder="Your answer",
-               options=[Option(label="Going", value="going"), Option(label="Maybe", value="maybe")]),
-        Image(url="https://example.org/chart.png", alt="Attendance chart"),
-        Context(text="Only you can see this."),
-        Divider(),
-    ])
+    message = Message(
+        text="fallback",
+        blocks=[
+            Heading(text="Suggested mentors"),
+            Section(
+                text="Sam Okafor, Calderbridge",
+                button=Button(label="Request", action_id="mentor.request", value="7"),
+            ),
+            Fields(pairs=[("Why", "runs an LC-MS facility like you")]),
+            Actions(
+                buttons=[
+                    Button(label="Accept", action_id="mentor.accept", style="primary"),
+                    Button(
+                        label="Decline",
+                        action_id="mentor.decline",
+                        style="danger",
+                        confirm=Confirm(title="Sure?", text="They will be told kindly."),
+                    ),
+                    Button(
+                        label="Calendar", action_id="event.ics", url="https://example.org/e.ics"
+                    ),
+                ]
+            ),
+            Select(
+                action_id="event.rsvp",
+                placeholder="Your answer",
+                options=[
+                    Option(label="Going", value="going"),
+                    Option(label="Maybe", value="maybe"),
+                ],
+            ),
+            Image(url="https://example.org/chart.png", alt="Attendance chart"),
+            Context(text="Only you can see this."),
+            Divider(),
+        ],
+    )
     controls = Controls()
     text = render_message(message, controls)
     assert "Suggested mentors\n─────" in text
@@ -58,25 +77,52 @@ def test_every_element_is_drawn_as_plain_text() -> None:
     assert "· Only you can see this." in text
     assert "─" * 24 in text
     assert [c.action_id for c in controls.by_number.values()] == [
-        "mentor.request", "mentor.accept", "mentor.decline", "event.rsvp"]
+        "mentor.request",
+        "mentor.accept",
+        "mentor.decline",
+        "event.rsvp",
+    ]
 
 
 def test_a_form_and_its_errors_are_drawn_beside_the_fields() -> None:
-    form = Form(form_id="x.y", title="Log a meeting", intro="How did it go?", inputs=[
-        Input(name="when", label="Date", kind="date"),
-        Input(name="happened", label="It happened", kind="checkbox", required=False),
-        Input(name="objectives", label="Objectives", kind="multi_select",
-              options=[Option(label="Get RSciTech", value="1")], initial=["1"]),
-        Input(name="notes", label="Notes", kind="long_text", required=False, hint="Only you see these"),
-        Input(name="hours", label="Hours", kind="number"),
-        Input(name="format", label="Format", kind="select",
-              options=[Option(label="Online", value="online")]),
-    ], errors={"when": "Please give a date like 2026-03-14."})
+    form = Form(
+        form_id="x.y",
+        title="Log a meeting",
+        intro="How did it go?",
+        inputs=[
+            Input(name="when", label="Date", kind="date"),
+            Input(name="happened", label="It happened", kind="checkbox", required=False),
+            Input(
+                name="objectives",
+                label="Objectives",
+                kind="multi_select",
+                options=[Option(label="Get RSciTech", value="1")],
+                initial=["1"],
+            ),
+            Input(
+                name="notes",
+                label="Notes",
+                kind="long_text",
+                required=False,
+                hint="Only you see these",
+            ),
+            Input(name="hours", label="Hours", kind="number"),
+            Input(
+                name="format",
+                label="Format",
+                kind="select",
+                options=[Option(label="Online", value="online")],
+            ),
+        ],
+        errors={"when": "Please give a date like 2026-03-14."},
+    )
     text = render_form(form)
     assert text.startswith("▤ Log a meeting\nHow did it go?")
     assert "  when — Date (a date, YYYY-MM-DD)\n    ⚠ Please give a date like 2026-03-14." in text
     assert "happened — It happened (yes or no, optional)" in text
-    assert "objectives — Objectives (choose any, separated by commas): 1=Get RSciTech [now: 1]" in text
+    assert (
+        "objectives — Objectives (choose any, separated by commas): 1=Get RSciTech [now: 1]" in text
+    )
     assert "Only you see these" in text and "hours — Hours (a number)" in text
     assert "format — Format (choose one): online=Online" in text
 
@@ -84,13 +130,22 @@ def test_a_form_and_its_errors_are_drawn_beside_the_fields() -> None:
 async def test_a_scripted_session_edits_the_profile(runtime: Runtime) -> None:
     out = io.StringIO()
     console = ConsoleSession(runtime, "priya", out=out)
-    for line in ["help", "profile", "!press 1", "job_title: Mass Spectrometry Technician",
-                 "specialisms: LC-MS, proteomics", "!submit", "profile"]:
+    for line in [
+        "help",
+        "profile",
+        "!press 1",
+        "job_title: Mass Spectrometry Technician",
+        "specialisms: LC-MS, proteomics",
+        "!submit",
+        "profile",
+    ]:
         await console.say(line)
     text = out.getvalue()
     assert "Here is what you can ask me" in text
     assert "▤ Your profile" in text
-    assert text.rstrip().endswith("Only you can see this. Type profile link to join up Slack and Teams.")
+    assert text.rstrip().endswith(
+        "Only you can see this. Type profile link to join up Slack and Teams."
+    )
     last_profile = text.rsplit("Your profile\n", 1)[1]
     assert "Job title: Mass Spectrometry Technician" in last_profile
     assert "Specialisms: lc-ms, proteomics" in last_profile
@@ -112,7 +167,12 @@ def test_the_console_command_reads_a_script_from_standard_input(tmp_path: Path) 
     script = "help\nprofile edit\njob_title: Workshop Technician\n!submit\nprofile\n"
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli", "console", "--as", "dan"],
-        input=script, capture_output=True, text=True, env=env, timeout=120, check=True,
+        input=script,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
     )
     assert "Here is what you can ask me" in done.stdout
     assert done.stdout.count("Job title: Workshop Technician") == 2  # saved, then shown again

@@ -31,7 +31,9 @@ async def test_naive_datetimes_are_refused(runtime: Runtime) -> None:
     with pytest.raises(Exception, match="naive"):
         async with runtime.sessions() as session, session.begin():
             naive = datetime(2026, 1, 1)
-            session.add(Member(display_name="Sam", specialisms=[], created_at=naive, updated_at=NOW))
+            session.add(
+                Member(display_name="Sam", specialisms=[], created_at=naive, updated_at=NOW)
+            )
 
 
 async def test_unique_constraints_hold(runtime: Runtime) -> None:
@@ -59,7 +61,9 @@ async def test_concurrent_upserts_of_one_new_person_make_one_member(runtime: Run
 
 
 async def test_verified_email_joins_identities_into_one_member(runtime: Runtime) -> None:
-    verified = ProfileFacts(display_name="Priya", email="Priya@Northmoor.ac.uk", email_verified=True)
+    verified = ProfileFacts(
+        display_name="Priya", email="Priya@Northmoor.ac.uk", email_verified=True
+    )
     unverified = ProfileFacts(display_name="Priya", email="priya@northmoor.ac.uk")
     async with runtime.sessions() as session, session.begin():
         on_slack = await upsert_member(session, IdentityKey("slack", "T1", "U1"), verified, NOW)
