@@ -22,6 +22,8 @@ from store.migrate import upgrade
 from store.models import Base
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+# Nothing listens on port 1: a database that is away, without a thread left behind.
+UNREACHABLE = "postgresql+asyncpg://postgres@127.0.0.1:1/benchmate"
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
 
 

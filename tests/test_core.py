@@ -12,7 +12,7 @@ from bot.router import Router
 from bot.runtime import Runtime
 from handlers import build_router
 from store.models import Member
-from tests.conftest import settings_for
+from tests.conftest import UNREACHABLE, settings_for
 
 
 async def count_members(harness: Harness) -> int:
@@ -71,9 +71,8 @@ async def test_a_stale_button_gets_a_friendly_answer(harness: Harness) -> None:
     assert "no longer works" in turn.text
 
 
-async def test_database_away_gives_a_friendly_message(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    url = f"sqlite+aiosqlite:///{tmp_path}/missing/dir/benchmate.db"
-    runtime = Runtime.create(settings_for(url))
+async def test_database_away_gives_a_friendly_message() -> None:
+    runtime = Runtime.create(settings_for(UNREACHABLE))
     try:
         turn = await Harness(runtime).say("priya", "help")
     finally:
