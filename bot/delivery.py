@@ -1,4 +1,14 @@
-"""How the outbox reaches a platform: one sender per platform, given by the adapters."""
+"""How the outbox reaches a platform: one sender per platform, given by the adapters.
+
+A sender needs only `send`. It may also tell the dispatcher about its platform:
+- pacing attributes (all optional): `global_rate` and `workspace_rate` (messages
+  per second), `per_conversation_interval` (seconds), `burst`, `max_concurrency`;
+  see bot/pacing.py. Slack, say: per_conversation_interval=1.0.
+- `async delivered(target, key) -> bool`: whether a message tagged with this
+  outbox key (`target.key`) already reached the conversation. The dispatcher
+  asks only about rows whose worker died mid-send, so a restart does not send
+  them twice (Slack: message metadata read back with conversations.history).
+"""
 
 from __future__ import annotations
 
@@ -19,6 +29,13 @@ class Target:
     channel_id: str | None = None
     conversation: dict[str, Any] | None = None
     display_name: str = ""
+    # The outbox row's idempotency key, for senders that tag what they send with it.
+    key: str = ""
+
+    @property
+    def conversation_key(self) -> str:
+        """One conversation, for per-conversation pacing."""
+        return f"{self.workspace}/{self.channel_id or self.user_id or ''}"
 
 
 class PermanentFailure(Exception):

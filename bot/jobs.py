@@ -9,11 +9,14 @@ double-fires jobs across processes).
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+import weakref
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.outbox import dispatch_due
+from bot.dispatcher import Dispatcher
 from bot.runtime import Runtime
 from store.db import is_unavailable
 
@@ -21,9 +24,40 @@ log = logging.getLogger(__name__)
 
 OUTBOX_EVERY = timedelta(seconds=5)
 
+# One dispatcher per runtime, so pacing (and a platform's Retry-After) carries over
+# from one tick to the next. Keyed by id, dropped with its runtime.
+_dispatchers: dict[int, tuple[weakref.ref[Runtime], Dispatcher]] = {}
+
+
+def dispatcher_for(runtime: Runtime) -> Dispatcher:
+    found = _dispatchers.get(id(runtime))
+    if found is None or found[0]() is not runtime:
+        use_dispatcher(
+            runtime,
+            Dispatcher(
+                runtime.sessions,
+                runtime.senders,
+                runtime.clock,
+                default_timezone=runtime.settings.benchmate_timezone,
+            ),
+        )
+        found = _dispatchers[id(runtime)]
+    return found[1]
+
+
+def use_dispatcher(runtime: Runtime, dispatcher: Dispatcher) -> None:
+    """Give a runtime its own dispatcher (a fake pacer clock in tests, a benchmark's lease)."""
+    key = id(runtime)
+    _dispatchers[key] = (weakref.ref(runtime, lambda _: _forget(key)), dispatcher)
+
+
+def _forget(key: int) -> None:
+    if _dispatchers is not None:  # None while the interpreter shuts down
+        _dispatchers.pop(key, None)
+
 
 async def deliver_outbox(runtime: Runtime, now: datetime) -> int:
-    return await dispatch_due(runtime.sessions, runtime.senders, now)
+    return await dispatcher_for(runtime).run(now)
 
 
 async def run_all(runtime: Runtime, now: datetime) -> dict[str, int]:
@@ -35,30 +69,32 @@ async def run_all(runtime: Runtime, now: datetime) -> dict[str, int]:
     return counts
 
 
-def start_scheduler(runtime: Runtime) -> AsyncIOScheduler:
-    scheduler = AsyncIOScheduler(timezone="UTC")
-    for job in runtime.router.jobs.values():
+def start_scheduler(runtime: Runtime, outbox_every: timedelta = OUTBOX_EVERY) -> AsyncIOScheduler:
+    """Fire each job on its interval, in memory only; the outbox also drains at start."""
+    scheduler = AsyncIOScheduler(timezone=UTC, jobstores={"default": MemoryJobStore()})
+    ticks = [(job.name, job.every, job.run) for job in runtime.router.jobs.values()]
+    ticks.append(("outbox", outbox_every, deliver_outbox))
+    for name, every, run in ticks:
+        # next_run_time=None would pause a job in APScheduler 3: only the outbox gets one.
+        first = {"next_run_time": datetime.now(UTC)} if name == "outbox" else {}
         scheduler.add_job(
-            _guarded(runtime, job.name, job.run),
+            _guarded(runtime, name, run),
             "interval",
-            seconds=job.every.total_seconds(),
-            id=job.name,
-            max_instances=1,
+            seconds=every.total_seconds(),
+            id=name,
+            max_instances=1,  # a slow tick is never overlapped by the next in this process
             coalesce=True,
+            misfire_grace_time=None,
+            **first,
         )
-    scheduler.add_job(
-        _guarded(runtime, "outbox", deliver_outbox),
-        "interval",
-        seconds=OUTBOX_EVERY.total_seconds(),
-        id="outbox",
-        max_instances=1,
-        coalesce=True,
-    )
     scheduler.start()
+    log.info("scheduler started as worker %s", dispatcher_for(runtime).worker)
     return scheduler
 
 
-def _guarded(runtime: Runtime, name: str, run):  # type: ignore[no-untyped-def]
+def _guarded(
+    runtime: Runtime, name: str, run: Callable[[Runtime, datetime], Awaitable[int]]
+) -> Callable[[], Awaitable[None]]:
     """A failing tick is logged and tried again next time, never kills the worker."""
 
     async def tick() -> None:

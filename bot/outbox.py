@@ -1,32 +1,43 @@
 """The durable outbox: proactive messages written with the change that caused them.
 
-`enqueue` runs inside the caller's transaction. `dispatch_due` leases due rows
-(`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite's write lock serialises the
-lease), delivers each through its platform's sender and records the outcome.
-A row whose lease runs out (its worker died) is leased again.
+`enqueue` runs inside the caller's transaction and is idempotent by key. The
+delivery side (leasing, pacing, quiet hours, retries) is in bot/dispatcher.py;
+`dispatch_due` and `lease_due` are re-exported here. What an admin sees of the
+queue (`admin outbox`) is read and changed through the functions at the end.
+
+Statuses: queued (waiting, or waiting to retry) → sending (leased by a worker)
+→ sent | skipped (the member paused or muted it; not sent later) | dead (can
+never be delivered; `last_error` says why; an admin may queue it again).
 """
 
 from __future__ import annotations
 
-import logging
-import random
-import uuid
-from collections.abc import Mapping
+import hashlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery import PermanentFailure, RetryLater, Sender, Target
+from bot.dispatcher import Dispatcher, Leased, dispatch_due, lease_due, mute_check
 from bot.ui import Message
-from store.models import Channel, Member, OutboxMessage, PlatformIdentity
+from store.models import Channel, Member, OutboxMessage
 from store.upsert import insert_ignore
 
-log = logging.getLogger(__name__)
+__all__ = [
+    "DeadRow",
+    "Dispatcher",
+    "Leased",
+    "dispatch_due",
+    "enqueue",
+    "latest_dead",
+    "lease_due",
+    "mute_check",
+    "requeue_dead",
+    "summary",
+]
 
-LEASE = timedelta(minutes=2)
-MAX_ATTEMPTS = 8
-WORKER_ID = uuid.uuid4().hex[:12]
+RECENT = timedelta(days=7)
 
 
 async def enqueue(
@@ -40,7 +51,11 @@ async def enqueue(
     channel_id: int | None = None,
     due_at: datetime | None = None,
 ) -> bool:
-    """Queue a message once per `key`; False if that key was queued before."""
+    """Queue a message once per `key`; False if that key was queued before.
+
+    Quiet hours and a member's pause are applied when it is sent, not here, so
+    a change of timezone or mind in the meantime still counts.
+    """
     if (member_id is None) == (channel_id is None):
         raise ValueError("a proactive message goes to one member or one channel")
     return await insert_ignore(
@@ -60,128 +75,103 @@ async def enqueue(
     )
 
 
-async def lease_due(
-    sessions: async_sessionmaker[AsyncSession], now: datetime, limit: int = 100
-) -> list[int]:
-    """Claim up to `limit` due rows for this worker; returns their ids."""
-    async with sessions() as session, session.begin():
-        due = (
-            select(OutboxMessage.id)
-            .where(
-                or_(
-                    (OutboxMessage.status == "queued") & (OutboxMessage.due_at <= now),
-                    (OutboxMessage.status == "sending") & (OutboxMessage.lease_until <= now),
-                )
-            )
-            .order_by(OutboxMessage.due_at, OutboxMessage.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        ids = list(await session.scalars(due))
-        if ids:
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids))
-                .values(status="sending", lease_owner=WORKER_ID, lease_until=now + LEASE)
-            )
-        return ids
+# --- what admins see ----------------------------------------------------------------
 
 
-async def dispatch_due(
-    sessions: async_sessionmaker[AsyncSession],
-    senders: Mapping[str, Sender],
-    now: datetime,
-    limit: int = 100,
-) -> int:
-    """Deliver what is due now; returns how many rows were handled."""
-    handled = 0
-    while ids := await lease_due(sessions, now, limit):
-        for row_id in ids:
-            await _deliver_one(sessions, senders, row_id, now)
-        handled += len(ids)
-        if len(ids) < limit:
-            break
-    return handled
-
-
-async def _deliver_one(
-    sessions: async_sessionmaker[AsyncSession],
-    senders: Mapping[str, Sender],
-    row_id: int,
-    now: datetime,
-) -> None:
-    async with sessions() as session, session.begin():
-        row = await session.get(OutboxMessage, row_id)
-        if row is None or row.status != "sending" or row.lease_owner != WORKER_ID:
-            return
-        target = await _target_for(session, row)
-        if target is None:
-            _finish(row, "skipped", now, "paused or no reachable identity")
-            return
-        sender = senders.get(target.platform)
-        if sender is None:
-            _retry(row, now, f"no sender for {target.platform}", None)
-            return
-        row.platform = target.platform
-        try:
-            await sender.send(target, Message.model_validate(row.payload))
-        except PermanentFailure as failure:
-            _finish(row, "dead", now, str(failure))
-        except RetryLater as later:
-            _retry(row, now, str(later), later.after)
-        except Exception as problem:  # a sender bug must not stop the queue
-            log.exception("outbox row %s failed", row_id)
-            _retry(row, now, f"{type(problem).__name__}: {problem}", None)
-        else:
-            _finish(row, "sent", now, None)
-
-
-async def _target_for(session: AsyncSession, row: OutboxMessage) -> Target | None:
-    if row.channel_id is not None:
-        channel = await session.get(Channel, row.channel_id)
-        if channel is None or not channel.active:
-            return None
-        return Target(
-            channel.platform,
-            channel.workspace,
-            channel_id=channel.channel_id,
-            conversation=channel.conversation,
-            display_name=channel.name,
-        )
-    member = await session.get(Member, row.member_id)
-    if member is None or member.proactive_paused:
-        return None
-    identity = await session.scalar(
-        select(PlatformIdentity)
-        .where(PlatformIdentity.member_id == member.id, PlatformIdentity.unreachable_at.is_(None))
-        .order_by(PlatformIdentity.last_seen_at.desc().nulls_last(), PlatformIdentity.id)
-        .limit(1)
+async def summary(session: AsyncSession, now: datetime) -> dict[str, int]:
+    """Counts for `admin outbox`: waiting, due now, retrying, sending, and recent outcomes."""
+    counts = {"waiting": 0, "due now": 0, "retrying": 0, "sending": 0}
+    # Labels, grouped by name: PostgreSQL would not match two copies of a bound expression.
+    retried = (OutboxMessage.attempts > 0).label("retried")
+    due = (OutboxMessage.due_at <= now).label("due")
+    pending = await session.execute(
+        select(OutboxMessage.status, retried, due, func.count())
+        .where(OutboxMessage.status.in_(("queued", "sending")))
+        .group_by(OutboxMessage.status, retried, due)
     )
-    if identity is None:
-        return None
-    return Target(
-        identity.platform,
-        identity.workspace,
-        user_id=identity.user_id,
-        conversation=identity.conversation,
-        display_name=member.display_name,
+    for status, was_tried, is_due, count in pending:
+        if status == "sending":
+            counts["sending"] += count
+            continue
+        counts["retrying" if was_tried else "waiting"] += count
+        counts["due now"] += count if is_due else 0
+    finished = await session.execute(
+        select(OutboxMessage.status, func.count())
+        .where(
+            OutboxMessage.status.in_(("sent", "skipped")),
+            OutboxMessage.created_at >= now - RECENT,
+        )
+        .group_by(OutboxMessage.status)
     )
+    counts.update({f"{status} (7 days)": count for status, count in finished})
+    counts["undeliverable"] = (
+        await session.scalar(select(func.count()).where(OutboxMessage.status == "dead")) or 0
+    )
+    return counts
 
 
-def _finish(row: OutboxMessage, status: str, now: datetime, error: str | None) -> None:
-    row.status, row.last_error, row.lease_owner, row.lease_until = status, error, None, None
-    row.attempts += 1
-    if status == "sent":
-        row.sent_at = now
+@dataclass(frozen=True)
+class DeadRow:
+    """A message that could not be delivered, as an admin may see it: no content, no ids."""
+
+    row_id: int  # for requeue_dead only; never shown
+    ref: str
+    kind: str
+    recipient: str
+    created_at: datetime
+    reason: str
 
 
-def _retry(row: OutboxMessage, now: datetime, error: str, after: timedelta | None) -> None:
-    row.attempts += 1
-    if row.attempts >= MAX_ATTEMPTS:
-        _finish(row, "dead", now, f"gave up after {row.attempts} tries: {error}")
-        row.attempts -= 1  # _finish counted this attempt already
-        return
-    backoff = after or timedelta(seconds=min(3600, 2**row.attempts * 5))
-    jitter = timedelta(seconds=random.uniform(0, backoff.total_seconds() * 0.1))
-    row.status, row.last_error = "queued", error
-    row.due_at, row.lease_owner, row.lease_until = now + backoff + jitter, None, None
+def reference(key: str) -> str:
+    """A short, stable reference for a row that reveals neither its id nor its key."""
+    return hashlib.sha256(key.encode()).hexdigest()[:6]
+
+
+async def latest_dead(session: AsyncSession, limit: int = 10) -> list[DeadRow]:
+    rows = await session.execute(
+        select(OutboxMessage, Member.display_name, Channel.name)
+        .outerjoin(Member, Member.id == OutboxMessage.member_id)
+        .outerjoin(Channel, Channel.id == OutboxMessage.channel_id)
+        .where(OutboxMessage.status == "dead")
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    )
+    return [
+        DeadRow(
+            row.id,
+            reference(row.key),
+            row.kind,
+            member_name or (f"#{channel_name}" if channel_name else "someone"),
+            row.created_at,
+            (row.last_error or "no reason recorded")[:160],
+        )
+        for row, member_name, channel_name in rows
+    ]
+
+
+async def requeue_dead(session: AsyncSession, row_id: int, now: datetime) -> bool:
+    """Give a dead message a fresh start; False if it is no longer dead."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.status == "dead")
+        .values(status="queued", due_at=now, attempts=0, lease_owner=None, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+# --- what a member may see about themselves -----------------------------------------
+
+
+async def counts_for_member(session: AsyncSession, member_id: int, now: datetime) -> dict[str, int]:
+    """Messages waiting for a member, and sent to them recently (for `privacy`)."""
+    rows = await session.execute(
+        select(OutboxMessage.status, func.count())
+        .where(
+            OutboxMessage.member_id == member_id,
+            (OutboxMessage.status.in_(("queued", "sending")))
+            | (OutboxMessage.created_at >= now - timedelta(days=30)),
+        )
+        .group_by(OutboxMessage.status)
+    )
+    return dict(rows.all())  # type: ignore[arg-type]

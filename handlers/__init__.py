@@ -6,9 +6,9 @@ from bot.router import Router
 
 
 def build_router() -> Router:
-    from handlers import admin, help, profile
+    from handlers import admin, admin_outbox, help, privacy, profile
 
     router = Router()
-    for feature in (help, profile, admin):
+    for feature in (help, profile, admin, privacy, admin_outbox):
         router.include(feature.router)
     return router

@@ -36,6 +36,8 @@ class ConsoleSender:
 
     out: TextIO = field(default_factory=lambda: sys.stdout)
     current: list[str] = field(default_factory=lambda: [""])
+    # The terminal's reader is sitting right there: office hours are for real members.
+    ignores_quiet_hours: bool = True
 
     async def send(self, target: Target, message: Message) -> None:
         to = "you" if target.user_id == self.current[0] else (target.display_name or "channel")

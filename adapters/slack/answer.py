@@ -1,0 +1,271 @@
+"""The core's responses delivered to the right Slack surface.
+
+`answer` makes whatever Web API calls a response needs (a modal, a response_url
+post, views.publish) and returns the body for `ack()`, if any: a slash
+command's reply travels in its ack, a modal's field errors in
+`response_action: errors`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import ClientError
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from adapters.slack.modals import (
+    FormTooLarge,
+    field_errors,
+    render_modal,
+    render_notice_modal,
+)
+from adapters.slack.render import render_home, render_message
+from adapters.slack.translate import OPEN_FORM_ACTION, Origin
+from bot.responses import FormErrors, OpenForm, Reply, Response, Update
+from bot.ui import Actions, Button, Divider, Form, Message, Section
+
+log = logging.getLogger(__name__)
+Body = dict[str, Any]
+FAILURES = (SlackApiError, ClientError, TimeoutError, FormTooLarge)
+
+FORM_ELSEWHERE = "{title} opens in a window here — press the button to fill it in."
+FORM_FAILED = "Sorry — I couldn't open that form just now. Please try again."
+
+
+def merge(messages: list[Message]) -> Message | None:
+    """Several replies from one turn as one Slack message (one ack, one response_url use)."""
+    if len(messages) <= 1:
+        return messages[0] if messages else None
+    blocks: list[Any] = []
+    for index, message in enumerate(messages):
+        if index:
+            blocks.append(Divider())
+        blocks.extend(message.blocks or [Section(text=message.text)])
+    return Message(text="\n\n".join(m.text for m in messages), blocks=blocks)
+
+
+class Answer:
+    """Delivers one turn's responses for one origin."""
+
+    def __init__(self, client: AsyncWebClient, origin: Origin) -> None:
+        self.client = client
+        self.origin = origin
+
+    async def deliver(self, responses: list[Response]) -> Body | None:
+        private = [r.message for r in responses if isinstance(r, Reply) and r.private]
+        public = [r.message for r in responses if isinstance(r, Reply) and not r.private]
+        updates = [r.message for r in responses if isinstance(r, Update)]
+        forms = [r for r in responses if isinstance(r, OpenForm | FormErrors)]
+        surface = self.origin.surface
+        if surface == "submission":
+            return await self._after_submission(private + updates, public, forms)
+        if surface == "home":
+            await self._publish_home(merge(private + public + updates))
+            return None
+        if forms and (note := await self._open_form(forms[-1])):
+            private.append(note)
+        if surface == "command":
+            return await self._after_command(private + updates, public)
+        if surface == "action":
+            await self._after_action(private, public, merge(updates))
+            return None
+        await self._in_conversation(merge(private + updates), merge(public))
+        return None
+
+    # --- per surface -------------------------------------------------------------
+
+    async def _after_command(self, private: list[Message], public: list[Message]) -> Body | None:
+        mine, everyone = merge(private), merge(public)
+        if mine and everyone:
+            await self._respond(everyone, response_type="in_channel")
+        if mine:
+            return {"response_type": "ephemeral", **render_message(mine)}
+        if everyone:
+            return {"response_type": "in_channel", **render_message(everyone)}
+        return None
+
+    async def _after_action(
+        self, private: list[Message], public: list[Message], update: Message | None
+    ) -> None:
+        mine, everyone = merge(private), merge(public)
+        if self.origin.in_modal:
+            if update:
+                await self._update_modal(update)
+            if mine or everyone:
+                await self._direct(merge([m for m in (mine, everyone) if m]))
+            return
+        if self.origin.in_home:
+            if update:
+                await self._publish_home(update)
+            if mine or everyone:
+                await self._direct(merge([m for m in (mine, everyone) if m]))
+            return
+        if update:
+            await self._respond(update, replace_original=True)
+        if mine:
+            await self._respond(mine, response_type="ephemeral", replace_original=False)
+        if everyone:
+            await self._respond(everyone, response_type="in_channel", replace_original=False)
+
+    async def _after_submission(
+        self,
+        private: list[Message],
+        public: list[Message],
+        forms: list[OpenForm | FormErrors],
+    ) -> Body | None:
+        mine, everyone = merge(private), merge(public)
+        if mine:
+            await self._private(mine)
+        if everyone:
+            await self._public(everyone)
+        if not forms:
+            return None
+        chosen = forms[-1]
+        try:
+            if isinstance(chosen, FormErrors) and (errors := field_errors(chosen.form)):
+                return {"response_action": "errors", "errors": errors}
+            inline = isinstance(chosen, FormErrors)
+            view = render_modal(chosen.form, self._modal_meta(), inline_errors=inline)
+        except FormTooLarge:
+            log.exception("form %s too large for Slack", chosen.form.form_id)
+            await self._private(Message(text=FORM_FAILED))
+            return None
+        return {"response_action": "update", "view": view}
+
+    async def _in_conversation(self, mine: Message | None, everyone: Message | None) -> None:
+        if self.origin.is_direct:
+            both = merge([m for m in (mine, everyone) if m])
+            if both:
+                await self._post(self.origin.channel_id or self.origin.user_id, both)
+            return
+        if mine:
+            await self._private(mine)
+        if everyone:
+            await self._public(everyone)
+
+    # --- forms -------------------------------------------------------------------
+
+    async def _open_form(self, response: OpenForm | FormErrors) -> Message | None:
+        """Open the form as a modal; a message saying why not when that cannot be done."""
+        form, inline = response.form, isinstance(response, FormErrors)
+        if not self.origin.trigger_id:
+            return self._open_button(form)
+        try:
+            view = render_modal(form, self._modal_meta(), inline_errors=inline)
+            if self.origin.in_modal and inline:
+                await self.client.views_update(
+                    view_id=self.origin.view["id"], hash=self.origin.view.get("hash"), view=view
+                )
+            elif self.origin.in_modal:
+                await self.client.views_push(trigger_id=self.origin.trigger_id, view=view)
+            else:
+                await self.client.views_open(trigger_id=self.origin.trigger_id, view=view)
+        except FAILURES as problem:
+            log.warning("could not open form %s: %s", form.form_id, problem)
+            return (
+                self._open_button(form) if self.origin.command_text else Message(text=FORM_FAILED)
+            )
+        return None
+
+    def _open_button(self, form: Form) -> Message:
+        """Messages carry no trigger to open a modal: offer a button that re-asks."""
+        if not self.origin.command_text:
+            return Message(text=FORM_FAILED)
+        text = FORM_ELSEWHERE.format(title=form.title)
+        button = Button(
+            label=f"Open {form.title}"[:75],
+            action_id=OPEN_FORM_ACTION,
+            value=self.origin.command_text[:2000],
+            style="primary",
+        )
+        return Message(text=text, blocks=[Section(text=text), Actions(buttons=[button])])
+
+    def _modal_meta(self) -> dict[str, Any]:
+        if self.origin.meta:
+            return {k: v for k, v in self.origin.meta.items() if k != "s"}
+        meta: dict[str, Any] = {}
+        if self.origin.channel_id:
+            meta["c"] = self.origin.channel_id
+        if self.origin.is_direct:
+            meta["d"] = 1
+        if self.origin.response_url:
+            meta["r"] = self.origin.response_url
+        return meta
+
+    async def _update_modal(self, message: Message) -> None:
+        view = self.origin.view or {}
+        modal = render_notice_modal(view.get("title") or "Benchmate", message, self._modal_meta())
+        await self._call(self.client.views_update, view_id=view.get("id"), view=modal)
+
+    # --- delivery primitives --------------------------------------------------------
+
+    async def _private(self, message: Message) -> None:
+        """Only the member sees it: response_url, else an ephemeral, else a DM."""
+        if self.origin.response_url:
+            if await self._respond(message, response_type="ephemeral", replace_original=False):
+                return
+        channel = self.origin.channel_id
+        if channel and not self.origin.is_direct:
+            posted = await self._call(
+                self.client.chat_postEphemeral,
+                channel=channel,
+                user=self.origin.user_id,
+                thread_ts=self.origin.thread_ts,
+                **render_message(message),
+            )
+            if posted:
+                return
+        await self._direct(message)
+
+    async def _public(self, message: Message) -> None:
+        if await self._post(self.origin.channel_id or self.origin.user_id, message):
+            return
+        if self.origin.response_url:  # e.g. the bot is not a member of that channel
+            await self._respond(message, response_type="in_channel", replace_original=False)
+
+    async def _direct(self, message: Message | None) -> None:
+        if message is not None:
+            # Posting to a user id lands in the app's DM with them.
+            await self._post(self.origin.user_id, message)
+
+    async def _post(self, channel: str, message: Message) -> bool:
+        return await self._call(
+            self.client.chat_postMessage,
+            channel=channel,
+            thread_ts=self.origin.thread_ts,
+            unfurl_links=False,
+            unfurl_media=False,
+            **render_message(message),
+        )
+
+    async def _publish_home(self, message: Message | None) -> None:
+        if message is not None:
+            await self._call(
+                self.client.views_publish, user_id=self.origin.user_id, view=render_home(message)
+            )
+
+    async def _respond(self, message: Message, **options: Any) -> bool:
+        if not self.origin.response_url:
+            await self._direct(message)
+            return True
+        hook = AsyncWebhookClient(self.origin.response_url)
+        try:
+            result = await hook.send_dict({**options, **render_message(message)})
+        except (ClientError, TimeoutError) as problem:
+            log.warning("response_url post failed: %s", problem)
+            return False
+        if result.status_code != 200:
+            log.warning("response_url post refused: %s %s", result.status_code, result.body)
+        return result.status_code == 200
+
+    async def _call(self, method: Any, **kwargs: Any) -> bool:
+        kwargs = {k: v for k, v in kwargs.items() if v is not None}
+        try:
+            await method(**kwargs)
+        except FAILURES as problem:
+            log.warning("Slack %s failed: %s", getattr(method, "__name__", method), problem)
+            return False
+        return True

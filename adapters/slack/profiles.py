@@ -1,0 +1,88 @@
+"""Who a Slack user is: users.info on first sight, then at most daily.
+
+An in-process cache remembers recent syncs, so a busy member's requests make
+neither a users.info call nor an extra database read.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.translate import Origin
+from bot import identities
+from bot.inbound import Identity, Profile
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+PROFILE_MAX_AGE = timedelta(days=1)
+RETRY_AFTER_FAILURE = timedelta(minutes=10)
+CACHE_SIZE = 20_000
+
+
+def profile_from_user(user: dict[str, Any]) -> Profile:
+    details = user.get("profile") or {}
+    name = details.get("display_name") or details.get("real_name") or user.get("real_name")
+    email = details.get("email") or None
+    return Profile(
+        display_name=name or user.get("name") or None,
+        email=email,
+        # Slack says so only for a confirmed address; anything else stays unverified.
+        email_verified=bool(email and user.get("is_email_confirmed") is True),
+        timezone=user.get("tz") or None,
+    )
+
+
+def conversation_of(origin: Origin) -> dict[str, Any]:
+    """What the sender needs later to reach this person: their team, and DM if known."""
+    facts: dict[str, Any] = {"team_id": origin.team_id}
+    if origin.enterprise_id:
+        facts["enterprise_id"] = origin.enterprise_id
+    if origin.is_direct and origin.channel_id and origin.channel_id.startswith("D"):
+        facts["dm"] = origin.channel_id
+    return facts
+
+
+class Profiles:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.synced: OrderedDict[Identity, datetime] = OrderedDict()
+
+    async def fetch_if_stale(self, who: Identity, client: AsyncWebClient) -> Profile | None:
+        """A fresh profile when this identity is new or stale; None when the copy is fine."""
+        now = self.runtime.clock.now()
+        if self._fresh(self.synced.get(who), now):
+            self.synced.move_to_end(who)
+            return None
+        stored = await identities.profile_synced_at(self.runtime.sessions, who)
+        if self._fresh(stored, now):
+            self._remember(who, stored)  # type: ignore[arg-type]
+            return None
+        try:
+            user = (await client.users_info(user=who.user_id))["user"]
+        except (SlackApiError, OSError, TimeoutError) as problem:
+            log.warning("users.info failed for %s: %s", who.user_id, problem)
+            self._remember(who, now - PROFILE_MAX_AGE + RETRY_AFTER_FAILURE)
+            return None
+        self._remember(who, now)
+        return profile_from_user(user)
+
+    async def mark_synced(self, who: Identity, origin: Origin) -> None:
+        await identities.mark_profile_synced(
+            self.runtime.sessions, who, self.runtime.clock.now(), conversation_of(origin)
+        )
+
+    def _fresh(self, when: datetime | None, now: datetime) -> bool:
+        return when is not None and now - when < PROFILE_MAX_AGE
+
+    def _remember(self, who: Identity, when: datetime) -> None:
+        self.synced[who] = when
+        self.synced.move_to_end(who)
+        while len(self.synced) > CACHE_SIZE:
+            self.synced.popitem(last=False)

@@ -1,0 +1,109 @@
+"""`privacy`: what Benchmate keeps about you, and a pause on every message it starts.
+
+A pause holds back reminders, nudges and announcements, including ones already
+queued; they are dropped rather than saved up, so resuming brings no backlog.
+Answers to your own commands still come, and your home page still shows what
+is waiting for you.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot import privacy
+from bot.context import Context
+from bot.router import Router
+from bot.ui import Actions, Button, Fields, Heading, Message, Section
+from bot.ui import Context as Hint
+from handlers.profile import PLATFORM_NAMES
+
+router = Router()
+
+PAUSED_NOTE = (
+    "I won't send you reminders, nudges or announcements until you type privacy resume. "
+    "Anything that would have reached you meanwhile is dropped, not saved up; "
+    "type home to see what is waiting for you."
+)
+RESUMED_NOTE = "Welcome back — I'll send you reminders and nudges again."
+
+
+@router.command("privacy", summary="See what I keep about you, or pause my messages")
+async def show_privacy(ctx: Context, args: str) -> None:
+    if args.strip():
+        ctx.reply("Try privacy, privacy pause or privacy resume.")
+        return
+    ctx.reply(await privacy_card(ctx))
+
+
+@router.command("privacy", "pause", summary="Pause every message I start", example="privacy pause")
+async def pause_command(ctx: Context, args: str) -> None:
+    _pause(ctx, reply=ctx.reply)
+
+
+@router.command("privacy", "resume", summary="Let my messages reach you again")
+async def resume_command(ctx: Context, args: str) -> None:
+    _resume(ctx, reply=ctx.reply)
+
+
+@router.action("privacy.pause")
+async def pause_button(ctx: Context, value: str) -> None:
+    _pause(ctx, reply=ctx.update)
+
+
+@router.action("privacy.resume")
+async def resume_button(ctx: Context, value: str) -> None:
+    _resume(ctx, reply=ctx.update)
+
+
+def _pause(ctx: Context, reply: Callable[[str], None]) -> None:
+    changed = privacy.set_paused(ctx.member, True, ctx.now())
+    reply(("Paused. " if changed else "Your messages were already paused. ") + PAUSED_NOTE)
+
+
+def _resume(ctx: Context, reply: Callable[[str], None]) -> None:
+    changed = privacy.set_paused(ctx.member, False, ctx.now())
+    reply(RESUMED_NOTE if changed else "Your messages weren't paused, so nothing changed.")
+
+
+# --- what the member sees -------------------------------------------------------
+
+
+async def privacy_card(ctx: Context) -> Message:
+    member = ctx.member
+    held = await privacy.holdings(ctx.session, member, ctx.now())
+    waiting = held.messages.get("queued", 0) + held.messages.get("sending", 0)
+    pairs = [
+        ("Name", member.display_name or "—"),
+        ("E-mail", member.email or "—"),
+        ("Job title", member.job_title or "—"),
+        ("Institution", member.institution.name if member.institution else "—"),
+        ("Department", member.department.name if member.department else "—"),
+        ("Specialisms", ", ".join(member.specialisms) or "—"),
+        ("Timezone", member.timezone or f"{ctx.settings.benchmate_timezone} (default)"),
+        ("Platforms", ", ".join(PLATFORM_NAMES.get(p, p.title()) for p in held.platforms)),
+        ("Roles", ", ".join(sorted(ctx.roles - {"member"})) or "member"),
+        ("My messages to you", "paused" if member.proactive_paused else "on"),
+        ("Waiting to be sent", str(waiting)),
+        ("Sent in the last 30 days", str(held.messages.get("sent", 0))),
+    ]
+    toggle = (
+        Button(label="Resume my messages", action_id="privacy.resume", style="primary")
+        if member.proactive_paused
+        else Button(label="Pause my messages", action_id="privacy.pause")
+    )
+    intro = (
+        "This is what I keep about you, besides what you do in features you use "
+        "(mentoring, events, nominations). Anonymous survey answers are stored "
+        "with no link to you, so nobody — admins included — can see who gave them."
+    )
+    text = "What I keep about you\n" + "\n".join(f"{label}: {value}" for label, value in pairs)
+    return Message(
+        text=text,
+        blocks=[
+            Heading(text="What I keep about you"),
+            Section(text=intro),
+            Fields(pairs=pairs),
+            Actions(buttons=[toggle]),
+            Hint(text="Only you can see this. To change your details, type profile edit."),
+        ],
+    )
