@@ -6,9 +6,9 @@ from bot.router import Router
 
 
 def build_router() -> Router:
-    from handlers import admin, admin_outbox, help, privacy, profile
+    from handlers import admin, admin_outbox, help, mentoring, privacy, profile
 
     router = Router()
-    for feature in (help, profile, admin, privacy, admin_outbox):
+    for feature in (help, profile, admin, privacy, admin_outbox, mentoring):
         router.include(feature.router)
     return router

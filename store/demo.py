@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store import demo_data
+from store import demo_data, mentoring
 from store.members import grant_role
 from store.models import Department, Institution, Member, PlatformIdentity
 
@@ -60,4 +60,58 @@ async def seed(session: AsyncSession, now: datetime) -> dict[str, int]:
         for role in person["roles"]:
             await grant_role(session, member.id, role, now)
     await session.flush()
-    return {"institutions": len(institutions), "members": len(demo_data.MEMBERS)}
+    counts = {"institutions": len(institutions), "members": len(demo_data.MEMBERS)}
+    counts.update(await seed_mentoring(session, now))
+    return counts
+
+
+async def seed_mentoring(session: AsyncSession, now: datetime) -> dict[str, int]:
+    """The demo scheme, taking applications now, and everyone's mentoring profile."""
+    handles = dict(
+        (
+            await session.execute(
+                select(PlatformIdentity.user_id, PlatformIdentity.member_id).where(
+                    PlatformIdentity.platform == "console",
+                    PlatformIdentity.workspace == DEMO_WORKSPACE,
+                )
+            )
+        ).all()
+    )
+    plan = demo_data.SCHEME
+    scheme = mentoring.Scheme(
+        name=plan["name"],
+        short_name=plan["short_name"],
+        coordinator_id=handles.get(plan["coordinator"]),
+        opens_on=(now - timedelta(days=14)).date(),
+        closes_on=(now + timedelta(days=60)).date(),
+        cadence_weeks=plan["cadence_weeks"],
+        midpoint_months=plan["midpoint_months"],
+        length_months=plan["length_months"],
+        request_days=plan["request_days"],
+        self_select=plan["self_select"],
+        created_at=now,
+    )
+    session.add(scheme)
+    await session.flush()
+    profiles = 0
+    for person in demo_data.MEMBERS:
+        if not person.get("mentoring_role"):
+            continue
+        member_id = handles[person["handle"]]
+        values = {
+            "role": person["mentoring_role"],
+            "specialisms": list(person["specialisms"]),
+            "equipment": list(person.get("equipment", [])),
+            "career_stage": person.get("career_stage"),
+            "registration_held": list(person.get("registration_held", [])),
+            "registration_sought": list(person.get("registration_sought", [])),
+            "offer": person.get("offer", ""),
+            "looking_for": person.get("looking_for", ""),
+            "format": person.get("format") or "either",
+            "capacity": int(person.get("capacity") or 0),
+            "prefer_other_institution": True,
+        }
+        await mentoring.save_profile(session, member_id, values, [], now)
+        await mentoring.join_scheme(session, scheme.id, member_id, now)
+        profiles += 1
+    return {"mentoring schemes": 1, "mentoring profiles": profiles}

@@ -1,0 +1,275 @@
+"""`mentor profile`: say whether you mentor, want a mentor or both, and what you offer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.context import Context
+from bot.forms import check, with_errors
+from bot.inbound import FormSubmission
+from bot.ui import Actions, Button, Fields, Form, Heading, Input, Message, Option
+from bot.ui import Context as Hint
+from handlers.mentoring.common import today
+from handlers.mentoring.router import router
+from store import mentoring as store
+from store.members import member_by_reference
+from store.mentoring import FORMATS, REGISTRATIONS, ROLES, STAGES, MentoringProfile
+
+MAX_ITEMS = 12
+ROLE_LABELS = {"mentor": "Mentor", "mentee": "Mentee", "both": "Both mentor and mentee"}
+
+
+@router.command("mentor", "profile", summary="See your mentoring profile", example="mentor profile")
+async def show(ctx: Context, args: str) -> None:
+    if args.strip().lower() == "edit":
+        ctx.open_form(await profile_form(ctx))
+        return
+    profile = await store.profile_of(ctx.session, ctx.member.id)
+    if profile is None:
+        ctx.reply(
+            Message(
+                text="You have no mentoring profile yet. Type mentor profile edit to make one.",
+                blocks=[
+                    Heading(text="Mentoring"),
+                    Fields(pairs=[("Profile", "Not set up yet")]),
+                    Actions(buttons=[_edit_button("Set up my mentoring profile")]),
+                ],
+            )
+        )
+        return
+    ctx.reply(await profile_card(ctx, profile))
+
+
+@router.action("mentor.profile")
+async def edit_button(ctx: Context, value: str) -> None:
+    ctx.open_form(await profile_form(ctx))
+
+
+@router.form("mentor.profile")
+async def save(ctx: Context, submitted: FormSubmission) -> None:
+    form = await profile_form(ctx)
+    checked = check(form, submitted.fields)
+    errors = dict(checked.errors)
+    values = checked.values
+    specialisms = _items(values.get("specialisms"), "specialisms", errors)
+    equipment = _items(values.get("equipment"), "equipment", errors)
+    dont_pair = await _dont_pair(ctx, values.get("dont_pair"), errors)
+    if values.get("role") in ("mentor", "both") and not values.get("capacity"):
+        errors["capacity"] = "As a mentor, how many mentees could you take? 1 is fine."
+    if errors:
+        ctx.form_errors(with_errors(form, submitted.fields, errors))
+        return
+    fields: dict[str, Any] = {
+        "role": values["role"],
+        "specialisms": specialisms,
+        "equipment": equipment,
+        "career_stage": values.get("career_stage"),
+        "registration_held": values.get("registration_held") or [],
+        "registration_sought": values.get("registration_sought") or [],
+        "offer": values.get("offer") or "",
+        "looking_for": values.get("looking_for") or "",
+        "format": values.get("format") or "either",
+        "capacity": int(values.get("capacity") or 0) if values["role"] != "mentee" else 0,
+        "paused_until": values.get("paused_until"),
+        "prefer_other_institution": bool(values.get("prefer_other_institution")),
+    }
+    profile = await store.save_profile(ctx.session, ctx.member.id, fields, dont_pair, ctx.now())
+    joined = await _join_open_scheme(ctx)
+    ctx.reply(await profile_card(ctx, profile, saved=True, joined=joined))
+
+
+async def _join_open_scheme(ctx: Context) -> str | None:
+    """Saving a profile joins the open scheme (the first, if several are open)."""
+    if await store.schemes_of(ctx.session, ctx.member.id):
+        return None
+    open_now = await store.open_schemes(ctx.session, today(ctx))
+    if not open_now:
+        return "No mentoring scheme is taking applications just now; I'll keep your profile."
+    await store.join_scheme(ctx.session, open_now[0].id, ctx.member.id, ctx.now())
+    return f"You've joined the {open_now[0].name}."
+
+
+async def profile_card(
+    ctx: Context, profile: MentoringProfile, *, saved: bool = False, joined: str | None = None
+) -> Message:
+    avoid = await store.names_of(ctx.session, await store.dont_pair_of(ctx.session, ctx.member.id))
+    pairs = [
+        ("Role", ROLE_LABELS.get(profile.role, profile.role)),
+        ("Specialisms", ", ".join(profile.specialisms) or "—"),
+        ("Equipment and facilities", ", ".join(profile.equipment) or "—"),
+        ("Career stage", profile.career_stage or "—"),
+        ("Registration held", ", ".join(profile.registration_held) or "—"),
+        ("Registration sought", ", ".join(profile.registration_sought) or "—"),
+        ("Preferred format", profile.format),
+        ("Prefer another institution", "Yes" if profile.prefer_other_institution else "No"),
+    ]
+    if profile.role != "mentee":
+        pairs += [
+            ("I can offer", profile.offer or "—"),
+            ("Mentees I can take", f"{profile.capacity} ({profile.open_places} free)"),
+            ("Paused until", profile.paused_until.isoformat() if profile.paused_until else "—"),
+        ]
+    if profile.role != "mentor":
+        pairs.append(("I'm looking for", profile.looking_for or "—"))
+    pairs.append(("Please don't pair me with", ", ".join(sorted(avoid.values())) or "—"))
+    heading = "Mentoring profile saved" if saved else "Your mentoring profile"
+    lines = [heading, *([joined] if joined else []), *(f"{k}: {v}" for k, v in pairs)]
+    blocks: list = [Heading(text=heading)]
+    if joined:
+        blocks.append(Hint(text=joined))
+    blocks += [
+        Fields(pairs=pairs),
+        Actions(buttons=[_edit_button("Edit")]),
+        Hint(text="Only you can see your don't-pair list. Others see your name, job and offer."),
+    ]
+    return Message(text="\n".join(lines), blocks=blocks)
+
+
+def _edit_button(label: str) -> Button:
+    return Button(label=label, action_id="mentor.profile", style="primary")
+
+
+async def profile_form(ctx: Context) -> Form:
+    profile = await store.profile_of(ctx.session, ctx.member.id)
+    avoid = await store.names_of(ctx.session, await store.dont_pair_of(ctx.session, ctx.member.id))
+    specialisms = profile.specialisms if profile else ctx.member.specialisms
+
+    def initial(name: str, default: Any = None) -> Any:
+        return getattr(profile, name) if profile is not None else default
+
+    def options(values: tuple[str, ...]) -> list[Option]:
+        return [Option(label=v, value=v) for v in values]
+
+    return Form(
+        form_id="mentor.profile",
+        title="Mentoring profile",
+        intro="Mentors needn't be senior: what matters is experience others can learn from.",
+        inputs=[
+            Input(
+                name="role",
+                label="I'd like to be",
+                kind="select",
+                options=[Option(label=ROLE_LABELS[r], value=r) for r in ROLES],
+                initial=initial("role", "mentee"),
+            ),
+            Input(
+                name="specialisms",
+                label="Specialisms and techniques",
+                kind="long_text",
+                required=False,
+                max_length=600,
+                initial=", ".join(specialisms or []) or None,
+                hint="Separate with commas, e.g. LC-MS, sample preparation",
+            ),
+            Input(
+                name="equipment",
+                label="Equipment and facilities",
+                kind="long_text",
+                required=False,
+                max_length=600,
+                initial=", ".join(initial("equipment", [])) or None,
+            ),
+            Input(
+                name="career_stage",
+                label="Career stage",
+                kind="select",
+                required=False,
+                options=options(STAGES),
+                initial=initial("career_stage"),
+            ),
+            Input(
+                name="registration_held",
+                label="Professional registration held",
+                kind="multi_select",
+                required=False,
+                options=options(REGISTRATIONS),
+                initial=initial("registration_held", []),
+            ),
+            Input(
+                name="registration_sought",
+                label="Professional registration I'm working towards",
+                kind="multi_select",
+                required=False,
+                options=options(REGISTRATIONS),
+                initial=initial("registration_sought", []),
+            ),
+            Input(
+                name="offer",
+                label="What I can offer (as a mentor)",
+                kind="long_text",
+                required=False,
+                max_length=1000,
+                initial=initial("offer") or None,
+            ),
+            Input(
+                name="looking_for",
+                label="What I'm looking for (as a mentee)",
+                kind="long_text",
+                required=False,
+                max_length=1000,
+                initial=initial("looking_for") or None,
+            ),
+            Input(
+                name="format",
+                label="Preferred format",
+                kind="select",
+                options=options(FORMATS),
+                initial=initial("format", "either"),
+            ),
+            Input(
+                name="capacity",
+                label="How many mentees I can take",
+                kind="number",
+                required=False,
+                min_value=0,
+                max_value=5,
+                initial=str(initial("capacity", 1)),
+            ),
+            Input(
+                name="paused_until",
+                label="Pause new mentees until",
+                kind="date",
+                required=False,
+                initial=p.isoformat() if (p := initial("paused_until")) else None,
+            ),
+            Input(
+                name="prefer_other_institution",
+                label="Prefer a match at another institution",
+                kind="checkbox",
+                required=False,
+                initial=initial("prefer_other_institution", True),
+            ),
+            Input(
+                name="dont_pair",
+                label="Please don't pair me with",
+                required=False,
+                max_length=400,
+                initial=", ".join(sorted(avoid.values())) or None,
+                hint="Private. Names, e-mail addresses or @mentions, separated by commas.",
+            ),
+        ],
+    )
+
+
+def _items(raw: str | None, name: str, errors: dict[str, str]) -> list[str]:
+    items = [" ".join(part.split()) for part in (raw or "").split(",")]
+    unique = list({item.lower(): item for item in items if item}.values())
+    if len(unique) > MAX_ITEMS:
+        errors[name] = f"Please list at most {MAX_ITEMS}."
+    elif any(len(item) > 80 for item in unique):
+        errors[name] = "Please keep each one under 80 characters."
+    return unique
+
+
+async def _dont_pair(ctx: Context, raw: str | None, errors: dict[str, str]) -> list[int]:
+    found: list[int] = []
+    for reference in (part.strip() for part in (raw or "").split(",")):
+        if not reference:
+            continue
+        member = await member_by_reference(ctx.session, reference, ctx.inbound.who)
+        if member is None:
+            errors["dont_pair"] = f"I couldn't find exactly one member called “{reference[:60]}”."
+            return []
+        if member.id != ctx.member.id:
+            found.append(member.id)
+    return found

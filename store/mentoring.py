@@ -1,0 +1,1039 @@
+"""Mentoring: profiles, schemes, requests, relationships, meetings, evaluations.
+
+The queries here are the ones the mentoring feature needs. Scoring lives in
+handlers/mentoring/matching.py (pure); this module only stores the tags and
+weights it is given and pre-ranks candidates by them in SQL, so `mentor find`
+never loads every mentor of a large network into Python.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    case,
+    delete,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from store.models import Base, Institution, Member, RoleGrant
+from store.upsert import insert_ignore
+
+ROLES = ("mentor", "mentee", "both")
+FORMATS = ("in person", "online", "either")
+STAGES = ("early", "established", "senior")
+REGISTRATIONS = ("RSciTech", "RSci", "CSci", "EngTech", "IEng", "CEng", "ICTTech")
+EXIT_REASONS = {
+    "objectives_met": "Objectives met",
+    "not_working": "The relationship wasn't working",
+    "circumstances": "Circumstances changed",
+    "other": "Other",
+}
+OBJECTIVE_STATES = ("open", "progressed", "achieved")
+# Points per shared tag in the match score, by kind: s = specialism, e = equipment,
+# r = registration (held by the mentor, sought by the mentee). The tags index mentors
+# for `find`; handlers/mentoring/matching.py scores with the same weights.
+TAG_WEIGHTS = {"s": 3, "e": 2, "r": 3}
+STAGES_OF_EVALUATION = ("midpoint", "end")
+
+
+# --- tables -----------------------------------------------------------------------
+
+
+class MentoringProfile(Base):
+    """What a member offers and looks for as a mentor or mentee (one per member)."""
+
+    __tablename__ = "mentoring_profiles"
+    __table_args__ = (Index("ix_mentoring_profiles_open", "is_mentor", "open_places"),)
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(10))
+    specialisms: Mapped[list[str]] = mapped_column(default=list)
+    equipment: Mapped[list[str]] = mapped_column(default=list)
+    career_stage: Mapped[str | None] = mapped_column(String(20))
+    registration_held: Mapped[list[str]] = mapped_column(default=list)
+    registration_sought: Mapped[list[str]] = mapped_column(default=list)
+    offer: Mapped[str] = mapped_column(Text, default="")
+    looking_for: Mapped[str] = mapped_column(Text, default="")
+    format: Mapped[str] = mapped_column(String(12), default="either")
+    capacity: Mapped[int] = mapped_column(Integer, default=0)
+    paused_until: Mapped[date | None] = mapped_column(Date)
+    prefer_other_institution: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Kept in step with relationships so `find` filters in SQL: capacity - active mentees.
+    is_mentor: Mapped[bool] = mapped_column(Boolean, default=False)
+    open_places: Mapped[int] = mapped_column(Integer, default=0)
+    # Lower-cased specialisms, equipment and offer, for `mentor find <words>`.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime]
+
+
+class MentorTag(Base):
+    """One thing a mentor with room can be matched on (`s:lc-ms`), with its points.
+
+    Rows exist only while the mentor has a free place, and carry the pause, so
+    `find` ranks from this one index without touching the profiles.
+    """
+
+    __tablename__ = "mentor_tags"
+    __table_args__ = (Index("ix_mentor_tags_tag", "tag", "member_id", "weight", "paused_until"),)
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("mentoring_profiles.member_id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(120), primary_key=True)
+    weight: Mapped[int] = mapped_column(Integer)
+    paused_until: Mapped[date | None] = mapped_column(Date)
+
+
+class DontPair(Base):
+    """A private "please don't pair me with" entry; honoured from both sides."""
+
+    __tablename__ = "mentoring_dont_pair"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    other_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Scheme(Base):
+    __tablename__ = "mentoring_schemes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    short_name: Mapped[str] = mapped_column(String(40), unique=True)
+    coordinator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL")
+    )
+    opens_on: Mapped[date | None] = mapped_column(Date)
+    closes_on: Mapped[date | None] = mapped_column(Date)
+    cadence_weeks: Mapped[int] = mapped_column(Integer, default=4)
+    midpoint_months: Mapped[int] = mapped_column(Integer, default=4)
+    length_months: Mapped[int] = mapped_column(Integer, default=9)
+    request_days: Mapped[int] = mapped_column(Integer, default=3)
+    self_select: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class SchemeMember(Base):
+    __tablename__ = "mentoring_scheme_members"
+
+    scheme_id: Mapped[int] = mapped_column(
+        ForeignKey("mentoring_schemes.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    joined_at: Mapped[datetime]
+
+
+class MentorRequest(Base):
+    __tablename__ = "mentor_requests"
+    __table_args__ = (
+        # One pending request per mentee per scheme, enforced by the database.
+        Index(
+            "uq_mentor_requests_one_pending",
+            "scheme_id",
+            "mentee_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index("ix_mentor_requests_due", "status", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scheme_id: Mapped[int] = mapped_column(ForeignKey("mentoring_schemes.id", ondelete="CASCADE"))
+    mentee_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    message: Mapped[str] = mapped_column(Text, default="")
+    # Private to the scheme coordinator.
+    decline_reason: Mapped[str | None] = mapped_column(Text)
+    via_match: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+
+
+class Relationship(Base):
+    __tablename__ = "mentoring_relationships"
+    __table_args__ = (Index("ix_mentoring_relationships_status", "status", "scheme_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scheme_id: Mapped[int] = mapped_column(ForeignKey("mentoring_schemes.id", ondelete="CASCADE"))
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    mentee_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mentor_requests.id", ondelete="SET NULL"), unique=True
+    )
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    started_at: Mapped[datetime]
+    # The mentoring agreement, filled in together after the first meeting.
+    agreed_at: Mapped[datetime | None]
+    agreed_cadence: Mapped[str | None] = mapped_column(String(40))
+    agreed_format: Mapped[str | None] = mapped_column(String(12))
+    confidentiality: Mapped[str | None] = mapped_column(Text)
+    expected_months: Mapped[int | None] = mapped_column(Integer)
+    last_meeting_on: Mapped[date | None] = mapped_column(Date)
+    next_meeting_on: Mapped[date | None] = mapped_column(Date)
+    midpoint_prompted_at: Mapped[datetime | None]
+    end_prompted_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    exit_reason: Mapped[str | None] = mapped_column(String(20))
+    exit_comment: Mapped[str | None] = mapped_column(Text)
+
+
+class Objective(Base):
+    __tablename__ = "mentoring_objectives"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    relationship_id: Mapped[int] = mapped_column(
+        ForeignKey("mentoring_relationships.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(12), default="open")
+    updated_at: Mapped[datetime]
+
+
+class Meeting(Base):
+    __tablename__ = "mentoring_meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    relationship_id: Mapped[int] = mapped_column(
+        ForeignKey("mentoring_relationships.id", ondelete="CASCADE"), index=True
+    )
+    held_on: Mapped[date] = mapped_column(Date)
+    happened: Mapped[bool] = mapped_column(Boolean)
+    objectives_reviewed: Mapped[list[int]] = mapped_column(JSON, default=list)
+    next_meeting_on: Mapped[date | None] = mapped_column(Date)
+    logged_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+
+
+class PrivateNote(Base):
+    """A note on a meeting that only its author ever sees."""
+
+    __tablename__ = "mentoring_private_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("mentoring_meetings.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class EvaluationResponse(Base):
+    """An anonymous answer: no member, no relationship, no timestamp.
+
+    The key is random so the order of rows cannot be lined up with the
+    `EvaluationReturn` markers written in the same transaction.
+    """
+
+    __tablename__ = "mentoring_evaluation_responses"
+    __table_args__ = (Index("ix_mentoring_evaluation_responses_scheme", "scheme_id", "stage"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    scheme_id: Mapped[int] = mapped_column(ForeignKey("mentoring_schemes.id", ondelete="CASCADE"))
+    stage: Mapped[str] = mapped_column(String(10))
+    role: Mapped[str] = mapped_column(String(10))
+    scores: Mapped[dict[str, Any]] = mapped_column(JSON)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class EvaluationReturn(Base):
+    """Who has returned which evaluation (never what they said)."""
+
+    __tablename__ = "mentoring_evaluation_returns"
+    __table_args__ = (UniqueConstraint("relationship_id", "member_id", "stage"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    relationship_id: Mapped[int] = mapped_column(
+        ForeignKey("mentoring_relationships.id", ondelete="CASCADE")
+    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    stage: Mapped[str] = mapped_column(String(10))
+    returned_on: Mapped[date] = mapped_column(Date)
+
+
+class MatchDraft(Base):
+    """A coordinator's batch match before approval: pairs [[mentee, mentor], ...]."""
+
+    __tablename__ = "mentoring_match_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scheme_id: Mapped[int] = mapped_column(ForeignKey("mentoring_schemes.id", ondelete="CASCADE"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    pairs: Mapped[list[Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    created_at: Mapped[datetime]
+
+
+# --- profiles and schemes ------------------------------------------------------------
+
+
+def normal(word: str) -> str:
+    return " ".join(word.lower().split())
+
+
+def tags_of(kind: str, words: list[str] | tuple[str, ...]) -> list[str]:
+    return list(dict.fromkeys(f"{kind}:{normal(word)}"[:120] for word in words if normal(word)))
+
+
+def mentor_tags(
+    specialisms: list[str], equipment: list[str], registration_held: list[str]
+) -> list[tuple[str, int]]:
+    """The tags a mentor is found by, each with the points it is worth."""
+    tags = [*tags_of("s", specialisms), *tags_of("e", equipment), *tags_of("r", registration_held)]
+    return [(tag, TAG_WEIGHTS[tag[0]]) for tag in dict.fromkeys(tags)]
+
+
+async def profile_of(session: AsyncSession, member_id: int) -> MentoringProfile | None:
+    return await session.get(MentoringProfile, member_id)
+
+
+async def save_profile(
+    session: AsyncSession,
+    member_id: int,
+    values: dict[str, Any],
+    dont_pair: list[int],
+    now: datetime,
+) -> MentoringProfile:
+    """Create or replace a member's profile and the tags `find` ranks mentors by."""
+    profile = await profile_of(session, member_id)
+    if profile is None:
+        profile = MentoringProfile(member_id=member_id)
+        session.add(profile)
+    for name, value in values.items():
+        setattr(profile, name, value)
+    profile.is_mentor = profile.role in ("mentor", "both") and profile.capacity > 0
+    profile.search_text = " | ".join(
+        [*profile.specialisms, *profile.equipment, profile.offer or ""]
+    ).lower()
+    profile.updated_at = now
+    await session.flush()
+    await session.execute(delete(DontPair).where(DontPair.member_id == member_id))
+    session.add_all(DontPair(member_id=member_id, other_id=other) for other in set(dont_pair))
+    await refresh_open_places(session, member_id)
+    return profile
+
+
+async def dont_pair_of(session: AsyncSession, member_id: int) -> list[int]:
+    rows = await session.scalars(select(DontPair.other_id).where(DontPair.member_id == member_id))
+    return list(rows)
+
+
+async def refresh_open_places(session: AsyncSession, member_id: int) -> None:
+    """Recount a mentor's free places and re-index them for `find` (after any change)."""
+    profile = await session.get(MentoringProfile, member_id, with_for_update=True)
+    if profile is None:
+        return
+    active = await active_mentee_count(session, member_id)
+    profile.open_places = max(profile.capacity - active, 0)
+    await session.execute(delete(MentorTag).where(MentorTag.member_id == member_id))
+    if profile.is_mentor and profile.open_places > 0:
+        tags = mentor_tags(profile.specialisms, profile.equipment, profile.registration_held)
+        session.add_all(
+            MentorTag(
+                member_id=member_id, tag=tag, weight=weight, paused_until=profile.paused_until
+            )
+            for tag, weight in tags
+        )
+    await session.flush()
+
+
+async def active_mentee_count(session: AsyncSession, mentor_id: int) -> int:
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(Relationship)
+            .where(Relationship.mentor_id == mentor_id, Relationship.status == "active")
+        )
+        or 0
+    )
+
+
+async def scheme(session: AsyncSession, scheme_id: int) -> Scheme | None:
+    return await session.get(Scheme, scheme_id)
+
+
+async def schemes(session: AsyncSession) -> list[Scheme]:
+    return list(await session.scalars(select(Scheme).order_by(Scheme.id)))
+
+
+async def schemes_of(session: AsyncSession, member_id: int) -> list[Scheme]:
+    rows = await session.scalars(
+        select(Scheme)
+        .join(SchemeMember, SchemeMember.scheme_id == Scheme.id)
+        .where(SchemeMember.member_id == member_id)
+        .order_by(Scheme.id)
+    )
+    return list(rows)
+
+
+async def open_schemes(session: AsyncSession, today: date) -> list[Scheme]:
+    rows = await session.scalars(
+        select(Scheme)
+        .where(
+            or_(Scheme.opens_on.is_(None), Scheme.opens_on <= today),
+            or_(Scheme.closes_on.is_(None), Scheme.closes_on >= today),
+        )
+        .order_by(Scheme.id)
+    )
+    return list(rows)
+
+
+async def join_scheme(session: AsyncSession, scheme_id: int, member_id: int, now: datetime) -> bool:
+    return await insert_ignore(
+        session,
+        SchemeMember.__table__,  # type: ignore[arg-type]
+        {"scheme_id": scheme_id, "member_id": member_id, "joined_at": now},
+    )
+
+
+async def in_scheme(session: AsyncSession, scheme_id: int, member_id: int) -> bool:
+    found = await session.scalar(
+        select(SchemeMember.member_id).where(
+            SchemeMember.scheme_id == scheme_id, SchemeMember.member_id == member_id
+        )
+    )
+    return found is not None
+
+
+async def coordinates(session: AsyncSession, member_id: int) -> list[Scheme]:
+    """The schemes this member may run: theirs, or every scheme for an admin."""
+    is_admin = await session.scalar(
+        select(RoleGrant.id).where(RoleGrant.member_id == member_id, RoleGrant.role == "admin")
+    )
+    query = select(Scheme).order_by(Scheme.id)
+    if not is_admin:
+        query = query.where(Scheme.coordinator_id == member_id)
+    return list(await session.scalars(query))
+
+
+# --- finding mentors -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MentorRow:
+    """What scoring needs to know about one mentor."""
+
+    member_id: int
+    name: str
+    job_title: str
+    institution_id: int | None
+    institution_name: str
+    specialisms: list[str]
+    equipment: list[str]
+    registration_held: list[str]
+    format: str
+    open_places: int
+    career_stage: str | None
+
+
+def _eligible(scheme_id: int, today: date) -> list[Any]:
+    return [
+        MentoringProfile.is_mentor.is_(True),
+        MentoringProfile.open_places > 0,
+        or_(MentoringProfile.paused_until.is_(None), MentoringProfile.paused_until <= today),
+        SchemeMember.scheme_id == scheme_id,
+    ]
+
+
+def _word_filters(words: list[str]) -> list[Any]:
+    return [MentoringProfile.search_text.contains(word, autoescape=True) for word in words]
+
+
+async def ranked_by_tags(
+    session: AsyncSession,
+    *,
+    today: date,
+    tags: list[str],
+    words: list[str],
+    limit: int,
+    offset: int,
+) -> list[tuple[int, int]]:
+    """(mentor, tag points) for mentors with room sharing a tag, best first, in SQL.
+
+    Only the tag index is read (and the profiles when words narrow the search),
+    never every mentor. Scheme membership is checked on the rows read back
+    (`mentor_rows`), which keeps this an index scan and an aggregate.
+    """
+    if not tags:
+        return []
+    points = func.sum(MentorTag.weight)
+    query = (
+        select(MentorTag.member_id, points)
+        .where(
+            MentorTag.tag.in_(tags),
+            or_(MentorTag.paused_until.is_(None), MentorTag.paused_until <= today),
+        )
+        .group_by(MentorTag.member_id)
+        .order_by(points.desc(), MentorTag.member_id)
+        .limit(limit)
+        .offset(offset)
+    )
+    if words:
+        query = query.join(
+            MentoringProfile, MentoringProfile.member_id == MentorTag.member_id
+        ).where(*_word_filters(words))
+    return [(int(m), int(p)) for m, p in (await session.execute(query)).all()]
+
+
+async def open_mentors(
+    session: AsyncSession,
+    *,
+    scheme_id: int,
+    today: date,
+    words: list[str],
+    institution_id: int | None,
+    limit: int,
+) -> list[int]:
+    """Open mentors whatever their tags, other institutions first (the fallback of `find`)."""
+    elsewhere = case((Member.institution_id == institution_id, 1), else_=0)
+    query = (
+        select(MentoringProfile.member_id)
+        .join(SchemeMember, SchemeMember.member_id == MentoringProfile.member_id)
+        .join(Member, Member.id == MentoringProfile.member_id)
+        .where(*_eligible(scheme_id, today), *_word_filters(words))
+        .order_by(elsewhere, MentoringProfile.open_places.desc(), MentoringProfile.member_id)
+        .limit(limit)
+    )
+    return list(await session.scalars(query))
+
+
+async def mentor_rows(
+    session: AsyncSession, member_ids: list[int], scheme_id: int | None = None
+) -> list[MentorRow]:
+    """Scoring facts for these mentors (only those in `scheme_id`, when given)."""
+    if scheme_id is not None and member_ids:
+        # A lookup on the membership key, kept apart so no planner hashes a whole scheme.
+        member_ids = list(
+            await session.scalars(
+                select(SchemeMember.member_id).where(
+                    SchemeMember.scheme_id == scheme_id, SchemeMember.member_id.in_(member_ids)
+                )
+            )
+        )
+    if not member_ids:
+        return []
+    query = (
+        select(
+            MentoringProfile.member_id,
+            Member.display_name,
+            Member.job_title,
+            Member.institution_id,
+            Institution.name,
+            MentoringProfile.specialisms,
+            MentoringProfile.equipment,
+            MentoringProfile.registration_held,
+            MentoringProfile.format,
+            MentoringProfile.open_places,
+            MentoringProfile.career_stage,
+        )
+        .join(Member, Member.id == MentoringProfile.member_id)
+        .outerjoin(Institution, Institution.id == Member.institution_id)
+        .where(MentoringProfile.member_id.in_(member_ids))
+    )
+    return [
+        MentorRow(
+            member_id=row[0],
+            name=row[1],
+            job_title=row[2] or "",
+            institution_id=row[3],
+            institution_name=row[4] or "",
+            specialisms=list(row[5] or []),
+            equipment=list(row[6] or []),
+            registration_held=list(row[7] or []),
+            format=row[8],
+            open_places=row[9],
+            career_stage=row[10],
+        )
+        for row in (await session.execute(query)).all()
+    ]
+
+
+async def excluded_mentors(
+    session: AsyncSession, scheme_id: int, mentee_id: int, *, include_previous: bool
+) -> set[int]:
+    """Mentors `find` must never suggest to this mentee (besides full or paused ones)."""
+    excluded = {mentee_id}
+    either_side = (
+        select(DontPair.other_id)
+        .where(DontPair.member_id == mentee_id)
+        .union(select(DontPair.member_id).where(DontPair.other_id == mentee_id))
+    )
+    excluded.update(await session.scalars(either_side))
+    asked = select(MentorRequest.mentor_id).where(
+        MentorRequest.mentee_id == mentee_id,
+        MentorRequest.scheme_id == scheme_id,
+        MentorRequest.status.in_(("pending", "declined", "expired")),
+    )
+    excluded.update(await session.scalars(asked))
+    paired = select(Relationship.mentor_id).where(Relationship.mentee_id == mentee_id)
+    if not include_previous:
+        excluded.update(await session.scalars(paired))
+    else:
+        excluded.update(await session.scalars(paired.where(Relationship.status == "active")))
+    return excluded
+
+
+async def pairs_ever(session: AsyncSession) -> set[tuple[int, int]]:
+    """(mentee, mentor) of every relationship ever, in any scheme."""
+    rows = await session.execute(select(Relationship.mentee_id, Relationship.mentor_id))
+    return {(int(a), int(b)) for a, b in rows.all()}
+
+
+async def asked_pairs(session: AsyncSession, scheme_id: int) -> set[tuple[int, int]]:
+    rows = await session.execute(
+        select(MentorRequest.mentee_id, MentorRequest.mentor_id).where(
+            MentorRequest.scheme_id == scheme_id,
+            MentorRequest.status.in_(("pending", "declined", "expired")),
+        )
+    )
+    return {(int(a), int(b)) for a, b in rows.all()}
+
+
+async def dont_pair_pairs(session: AsyncSession) -> set[tuple[int, int]]:
+    """Every don't-pair entry, both ways round."""
+    rows = (await session.execute(select(DontPair.member_id, DontPair.other_id))).all()
+    return {(int(a), int(b)) for a, b in rows} | {(int(b), int(a)) for a, b in rows}
+
+
+async def waiting_mentees(session: AsyncSession, scheme_id: int) -> list[int]:
+    """Mentees of a scheme with no active relationship and no pending request."""
+    busy = select(Relationship.mentee_id).where(
+        Relationship.scheme_id == scheme_id, Relationship.status == "active"
+    )
+    asking = select(MentorRequest.mentee_id).where(
+        MentorRequest.scheme_id == scheme_id, MentorRequest.status == "pending"
+    )
+    rows = await session.scalars(
+        select(MentoringProfile.member_id)
+        .join(SchemeMember, SchemeMember.member_id == MentoringProfile.member_id)
+        .where(
+            SchemeMember.scheme_id == scheme_id,
+            MentoringProfile.role.in_(("mentee", "both")),
+            MentoringProfile.member_id.not_in(busy),
+            MentoringProfile.member_id.not_in(asking),
+        )
+        .order_by(MentoringProfile.member_id)
+    )
+    return list(rows)
+
+
+async def mentees_with_profiles(
+    session: AsyncSession, member_ids: list[int]
+) -> list[tuple[Member, MentoringProfile]]:
+    rows = await session.execute(
+        select(Member, MentoringProfile)
+        .join(MentoringProfile, MentoringProfile.member_id == Member.id)
+        .where(Member.id.in_(member_ids))
+        .order_by(Member.id)
+    )
+    return [(member, profile) for member, profile in rows.all()]
+
+
+async def open_mentor_ids(session: AsyncSession, scheme_id: int, today: date) -> list[int]:
+    rows = await session.scalars(
+        select(MentoringProfile.member_id)
+        .join(SchemeMember, SchemeMember.member_id == MentoringProfile.member_id)
+        .where(*_eligible(scheme_id, today))
+        .order_by(MentoringProfile.member_id)
+    )
+    return list(rows)
+
+
+# --- requests ----------------------------------------------------------------------
+
+
+async def create_request(session: AsyncSession, request: MentorRequest) -> bool:
+    """Add a pending request; False when this mentee already has one in the scheme."""
+    try:
+        async with session.begin_nested():
+            session.add(request)
+            await session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+async def pending_request_of(
+    session: AsyncSession, scheme_id: int, mentee_id: int
+) -> MentorRequest | None:
+    return await session.scalar(
+        select(MentorRequest).where(
+            MentorRequest.scheme_id == scheme_id,
+            MentorRequest.mentee_id == mentee_id,
+            MentorRequest.status == "pending",
+        )
+    )
+
+
+async def answer_request(
+    session: AsyncSession, request_id: int, status: str, now: datetime, reason: str | None = None
+) -> bool:
+    """Move a pending, unexpired request on; False if someone (or time) got there first."""
+    result = await session.execute(
+        update(MentorRequest)
+        .where(
+            MentorRequest.id == request_id,
+            MentorRequest.status == "pending",
+            MentorRequest.expires_at > now,
+        )
+        .values(status=status, answered_at=now, decline_reason=reason)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def lapsed_requests(session: AsyncSession, now: datetime, limit: int = 200) -> list[int]:
+    rows = await session.scalars(
+        select(MentorRequest.id)
+        .where(MentorRequest.status == "pending", MentorRequest.expires_at <= now)
+        .order_by(MentorRequest.expires_at, MentorRequest.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def expire_request(session: AsyncSession, request_id: int, now: datetime) -> bool:
+    result = await session.execute(
+        update(MentorRequest)
+        .where(
+            MentorRequest.id == request_id,
+            MentorRequest.status == "pending",
+            MentorRequest.expires_at <= now,
+        )
+        .values(status="expired", answered_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def requests_waiting_for(session: AsyncSession, mentor_id: int) -> list[MentorRequest]:
+    rows = await session.scalars(
+        select(MentorRequest)
+        .where(MentorRequest.mentor_id == mentor_id, MentorRequest.status == "pending")
+        .order_by(MentorRequest.created_at)
+    )
+    return list(rows)
+
+
+async def requests_made_by(session: AsyncSession, mentee_id: int) -> list[MentorRequest]:
+    rows = await session.scalars(
+        select(MentorRequest)
+        .where(MentorRequest.mentee_id == mentee_id, MentorRequest.status == "pending")
+        .order_by(MentorRequest.created_at)
+    )
+    return list(rows)
+
+
+# --- relationships -------------------------------------------------------------------
+
+
+async def start_relationship(
+    session: AsyncSession, request: MentorRequest, now: datetime
+) -> Relationship:
+    relationship = Relationship(
+        scheme_id=request.scheme_id,
+        mentor_id=request.mentor_id,
+        mentee_id=request.mentee_id,
+        request_id=request.id,
+        status="active",
+        started_at=now,
+    )
+    session.add(relationship)
+    await session.flush()
+    await refresh_open_places(session, request.mentor_id)
+    return relationship
+
+
+async def relationships_of(
+    session: AsyncSession, member_id: int, *, active_only: bool = True
+) -> list[Relationship]:
+    query = select(Relationship).where(
+        or_(Relationship.mentor_id == member_id, Relationship.mentee_id == member_id)
+    )
+    if active_only:
+        query = query.where(Relationship.status == "active")
+    return list(await session.scalars(query.order_by(Relationship.started_at, Relationship.id)))
+
+
+async def relationship_for(
+    session: AsyncSession, relationship_id: int, member_id: int
+) -> Relationship | None:
+    """A relationship, only if this member is one of the pair."""
+    return await session.scalar(
+        select(Relationship).where(
+            Relationship.id == relationship_id,
+            or_(Relationship.mentor_id == member_id, Relationship.mentee_id == member_id),
+        )
+    )
+
+
+async def close_relationship(
+    session: AsyncSession,
+    relationship: Relationship,
+    by: int,
+    reason: str,
+    comment: str | None,
+    now: datetime,
+) -> bool:
+    result = await session.execute(
+        update(Relationship)
+        .where(Relationship.id == relationship.id, Relationship.status == "active")
+        .values(
+            status="closed", closed_at=now, closed_by=by, exit_reason=reason, exit_comment=comment
+        )
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return False
+    await session.refresh(relationship)
+    await refresh_open_places(session, relationship.mentor_id)
+    return True
+
+
+async def objectives_of(session: AsyncSession, relationship_id: int) -> list[Objective]:
+    rows = await session.scalars(
+        select(Objective)
+        .where(Objective.relationship_id == relationship_id)
+        .order_by(Objective.position, Objective.id)
+    )
+    return list(rows)
+
+
+async def replace_objectives(
+    session: AsyncSession, relationship_id: int, texts: list[str], now: datetime
+) -> None:
+    """Set the objective list, keeping the progress of objectives whose text is unchanged."""
+    existing = {o.text: o for o in await objectives_of(session, relationship_id)}
+    keep = set()
+    for position, wording in enumerate(texts):
+        objective = existing.get(wording)
+        if objective is None:
+            session.add(
+                Objective(
+                    relationship_id=relationship_id,
+                    position=position,
+                    text=wording,
+                    state="open",
+                    updated_at=now,
+                )
+            )
+        else:
+            objective.position = position
+            keep.add(objective.id)
+    for objective in existing.values():
+        if objective.id not in keep:
+            await session.delete(objective)
+    await session.flush()
+
+
+async def meetings_of(session: AsyncSession, relationship_id: int) -> list[Meeting]:
+    rows = await session.scalars(
+        select(Meeting)
+        .where(Meeting.relationship_id == relationship_id)
+        .order_by(Meeting.held_on.desc(), Meeting.id.desc())
+    )
+    return list(rows)
+
+
+async def notes_by(
+    session: AsyncSession, author_id: int, meeting_ids: list[int]
+) -> dict[int, list[str]]:
+    """The author's own notes on these meetings; nobody else's, ever."""
+    if not meeting_ids:
+        return {}
+    rows = await session.execute(
+        select(PrivateNote.meeting_id, PrivateNote.text)
+        .where(PrivateNote.author_id == author_id, PrivateNote.meeting_id.in_(meeting_ids))
+        .order_by(PrivateNote.id)
+    )
+    notes: dict[int, list[str]] = {}
+    for meeting_id, body in rows.all():
+        notes.setdefault(meeting_id, []).append(body)
+    return notes
+
+
+async def due_for_evaluation(
+    session: AsyncSession, stage: str, limit: int = 200
+) -> list[Relationship]:
+    """Active relationships not yet prompted for `stage` (the caller checks the dates)."""
+    column = (
+        Relationship.midpoint_prompted_at if stage == "midpoint" else Relationship.end_prompted_at
+    )
+    rows = await session.scalars(
+        select(Relationship)
+        .where(Relationship.status == "active", column.is_(None))
+        .order_by(Relationship.started_at, Relationship.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+# --- evaluations ---------------------------------------------------------------------
+
+
+async def record_evaluation(
+    session: AsyncSession,
+    relationship: Relationship,
+    member_id: int,
+    stage: str,
+    role: str,
+    scores: dict[str, int],
+    comment: str | None,
+    today: date,
+) -> bool:
+    """Store an anonymous answer once per member, relationship and stage."""
+    marked = await insert_ignore(
+        session,
+        EvaluationReturn.__table__,  # type: ignore[arg-type]
+        {
+            "relationship_id": relationship.id,
+            "member_id": member_id,
+            "stage": stage,
+            "returned_on": today,
+        },
+    )
+    if not marked:
+        return False
+    session.add(
+        EvaluationResponse(
+            id=uuid.uuid4().hex,
+            scheme_id=relationship.scheme_id,
+            stage=stage,
+            role=role,
+            scores=scores,
+            comment=comment,
+        )
+    )
+    await session.flush()
+    return True
+
+
+async def has_returned(
+    session: AsyncSession, relationship_id: int, member_id: int, stage: str
+) -> bool:
+    found = await session.scalar(
+        select(EvaluationReturn.id).where(
+            EvaluationReturn.relationship_id == relationship_id,
+            EvaluationReturn.member_id == member_id,
+            EvaluationReturn.stage == stage,
+        )
+    )
+    return found is not None
+
+
+async def evaluation_responses(session: AsyncSession, scheme_id: int) -> list[EvaluationResponse]:
+    rows = await session.scalars(
+        select(EvaluationResponse).where(EvaluationResponse.scheme_id == scheme_id)
+    )
+    return list(rows)
+
+
+# --- the coordinator's report ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PairLine:
+    relationship_id: int
+    mentor: str
+    mentee: str
+    status: str
+    started: datetime
+    meetings: int
+    last_meeting_on: date | None
+    exit_reason: str | None
+
+
+async def pair_lines(session: AsyncSession, scheme_id: int) -> list[PairLine]:
+    mentor, mentee = Member.__table__.alias("mentor"), Member.__table__.alias("mentee")
+    meetings = (
+        select(func.count())
+        .select_from(Meeting)
+        .where(Meeting.relationship_id == Relationship.id, Meeting.happened.is_(True))
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(
+            Relationship.id,
+            mentor.c.display_name,
+            mentee.c.display_name,
+            Relationship.status,
+            Relationship.started_at,
+            meetings,
+            Relationship.last_meeting_on,
+            Relationship.exit_reason,
+        )
+        .join(mentor, mentor.c.id == Relationship.mentor_id)
+        .join(mentee, mentee.c.id == Relationship.mentee_id)
+        .where(Relationship.scheme_id == scheme_id)
+        .order_by(Relationship.status, Relationship.started_at, Relationship.id)
+    )
+    return [PairLine(*row) for row in rows.all()]
+
+
+async def request_counts(session: AsyncSession, scheme_id: int) -> dict[str, int]:
+    rows = await session.execute(
+        select(MentorRequest.status, func.count())
+        .where(MentorRequest.scheme_id == scheme_id)
+        .group_by(MentorRequest.status)
+    )
+    return {status: int(n) for status, n in rows.all()}
+
+
+async def decline_reasons(session: AsyncSession, scheme_id: int) -> list[str]:
+    rows = await session.scalars(
+        select(MentorRequest.decline_reason).where(
+            MentorRequest.scheme_id == scheme_id,
+            MentorRequest.status == "declined",
+            and_(MentorRequest.decline_reason.is_not(None), MentorRequest.decline_reason != ""),
+        )
+    )
+    return [r for r in rows if r]
+
+
+async def returns_by_stage(session: AsyncSession, scheme_id: int) -> dict[str, int]:
+    rows = await session.execute(
+        select(EvaluationReturn.stage, func.count())
+        .join(Relationship, Relationship.id == EvaluationReturn.relationship_id)
+        .where(Relationship.scheme_id == scheme_id)
+        .group_by(EvaluationReturn.stage)
+    )
+    return {stage: int(n) for stage, n in rows.all()}
+
+
+async def names_of(session: AsyncSession, member_ids: list[int]) -> dict[int, str]:
+    if not member_ids:
+        return {}
+    rows = await session.execute(
+        select(Member.id, Member.display_name).where(Member.id.in_(member_ids))
+    )
+    return {int(i): name for i, name in rows.all()}
