@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 from aiohttp import web
@@ -10,8 +9,6 @@ from aiohttp import web
 from bot.health import RUNTIME, healthz
 from bot.platforms import platform_modules
 from bot.runtime import Runtime
-
-log = logging.getLogger("benchmate")
 
 
 def create_app(runtime: Runtime) -> web.Application:
