@@ -106,7 +106,7 @@ async def populate(runtime: Runtime, members: int, rng: random.Random) -> list[s
             if mentor:
                 tags += [
                     {"member_id": member_id, "tag": tag, "weight": weight, "paused_until": None}
-                    for tag, weight in store.mentor_tags(specialisms, equipment, held)
+                    for tag, weight in store.find_tags(specialisms, equipment, held)
                 ]
             elif len(handles) < 2000:
                 handles.append((member_id, f"mentee{n}"))
@@ -220,16 +220,16 @@ async def measure(url: str, members: int, finds: int) -> dict[str, object]:
         await runtime.close()
 
 
-async def fresh_postgres(url: str) -> str:
+async def fresh_postgres(url: str, name: str = BENCH_DB) -> str:
     """Our own database on the given server, emptied: never the test database."""
     server = make_url(url)
     admin = make_engine(server.set(database="postgres").render_as_string(hide_password=False))
     async with admin.connect() as connection:
         connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await connection.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DB}"))
-        await connection.execute(text(f"CREATE DATABASE {BENCH_DB}"))
+        await connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        await connection.execute(text(f"CREATE DATABASE {name}"))
     await admin.dispose()
-    return server.set(database=BENCH_DB).render_as_string(hide_password=False)
+    return server.set(database=name).render_as_string(hide_password=False)
 
 
 def main() -> None:
@@ -237,6 +237,9 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=50_000)
     parser.add_argument("--finds", type=int, default=200)
     parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL"))
+    parser.add_argument(
+        "--bench-db", default=BENCH_DB, help="the database it creates (and drops) on that server"
+    )
     args = parser.parse_args()
     results: dict[str, dict[str, object]] = {}
     with tempfile.TemporaryDirectory() as folder:
@@ -244,7 +247,7 @@ def main() -> None:
         upgrade(sqlite_url)
         results["sqlite"] = asyncio.run(measure(sqlite_url, args.members, args.finds))
     if args.postgres:
-        pg_url = asyncio.run(fresh_postgres(args.postgres))
+        pg_url = asyncio.run(fresh_postgres(args.postgres, args.bench_db))
         upgrade(pg_url)
         results["postgresql"] = asyncio.run(measure(pg_url, args.members, args.finds))
     rows = []

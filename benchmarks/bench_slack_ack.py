@@ -63,6 +63,17 @@ async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
     return runner, f"http://127.0.0.1:{port}"
 
 
+def slack_settings(database_url: str, api: str) -> Settings:
+    """Benchmate's settings with Slack served and its Web API at `api` (a fake)."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=database_url,
+        slack_bot_token=TOKEN,
+        slack_signing_secret=SECRET,
+        slack_api_url=api + "/api/",
+    )
+
+
 def bare_bolt(api_url: str, process_before_response: bool) -> web.Application:
     bolt = AsyncApp(
         client=AsyncWebClient(token=TOKEN, base_url=api_url),
@@ -82,15 +93,18 @@ def bare_bolt(api_url: str, process_before_response: bool) -> web.Application:
     return app
 
 
-def signed_help(user: str) -> tuple[bytes, dict[str, str]]:
+def signed_command(
+    command: str, text: str, user: str, response_url: str = "http://127.0.0.1:9/unused"
+) -> tuple[bytes, dict[str, str]]:
+    """A slash command as Slack sends it, signed now with SECRET."""
     body = urlencode(
         {
             "team_id": "T1",
             "channel_id": "D1",
             "user_id": user,
-            "command": "/benchmate",
-            "text": "help",
-            "response_url": "http://127.0.0.1:9/unused",
+            "command": command,
+            "text": text,
+            "response_url": response_url,
             "trigger_id": "t",
         }
     )
@@ -105,7 +119,7 @@ def signed_help(user: str) -> tuple[bytes, dict[str, str]]:
 
 
 async def timed_post(http: ClientSession, url: str, user: str) -> float:
-    body, headers = signed_help(user)
+    body, headers = signed_command("/benchmate", "help", user)
     start = time.perf_counter()
     async with http.post(url + "/slack/events", data=body, headers=headers) as response:
         await response.read()
@@ -118,14 +132,7 @@ async def run(n: int, warmup: int) -> dict[str, object]:
     database_url = f"sqlite+aiosqlite:///{folder / 'bench.db'}"
     await asyncio.to_thread(upgrade, database_url)
     api_runner, api = await fake_web_api()
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        database_url=database_url,
-        slack_bot_token=TOKEN,
-        slack_signing_secret=SECRET,
-        slack_api_url=api + "/api/",
-    )
-    runtime = Runtime.create(settings)
+    runtime = Runtime.create(slack_settings(database_url, api))
     servers = {
         "benchmate": await serve(create_app(runtime)),
         "bare bolt (defaults)": await serve(bare_bolt(api + "/api/", False)),

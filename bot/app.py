@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from bot.calendar_files import calendar_file
 from bot.health import RUNTIME, healthz
 from bot.platforms import platform_modules
 from bot.runtime import Runtime
@@ -15,6 +16,7 @@ def create_app(runtime: Runtime) -> web.Application:
     app = web.Application()
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/calendar/{token}.ics", calendar_file)
     for mount in _platform_mounts():
         mount(app, runtime)
     return app

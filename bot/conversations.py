@@ -1,8 +1,11 @@
-"""Where proactive messages go: conversations remembered on identities and channels.
+"""What adapters remember about platform identities and channels.
 
-Adapters call these with plain dicts (a Teams conversation reference, say); the
-outbox reads them back from the same rows, so a restart or another worker
-process can still reach everyone. Platform-neutral: no adapter types here.
+Where proactive messages go: adapters store plain dicts (a Teams conversation
+reference, a Slack DM channel) on identities and channels; the outbox reads them
+back from the same rows, so a restart or another worker process can still reach
+everyone. And when an identity's profile was last fetched from the platform
+(Slack `users.info`, the Teams roster), so adapters ask the platform only on
+first sight or when the copy is stale. Platform-neutral: no adapter types here.
 """
 
 from __future__ import annotations
@@ -60,6 +63,28 @@ async def record_profile(
         member = identity.member
         if not member.email:
             member.email, member.email_verified = email, verified
+
+
+async def profile_synced_at(sessions: Sessions, who: Identity) -> datetime | None:
+    """When this identity's profile was last fetched; None if never (or unknown identity)."""
+    async with sessions() as session, session.begin():
+        return await session.scalar(
+            select(PlatformIdentity.profile_synced_at).where(*_matches(who))
+        )
+
+
+async def mark_profile_synced(
+    sessions: Sessions,
+    who: Identity,
+    now: datetime,
+    conversation: dict[str, Any] | None = None,
+) -> None:
+    """Record a fresh profile fetch, and where a direct message to this person goes."""
+    values: dict[str, Any] = {"profile_synced_at": now}
+    if conversation:
+        values["conversation"] = conversation
+    async with sessions() as session, session.begin():
+        await session.execute(update(PlatformIdentity).where(*_matches(who)).values(**values))
 
 
 async def conversation_of(sessions: Sessions, who: Identity) -> dict[str, Any] | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,14 +23,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.dispatcher import Dispatcher, Leased, dispatch_due, lease_due, mute_check
 from bot.ui import Message
 from store.models import Channel, Member, OutboxMessage
-from store.upsert import insert_ignore
+from store.upsert import insert_ignore, insert_ignore_many
 
 __all__ = [
     "DeadRow",
     "Dispatcher",
     "Leased",
+    "Queued",
     "dispatch_due",
     "enqueue",
+    "enqueue_many",
     "latest_dead",
     "lease_due",
     "mute_check",
@@ -61,18 +64,62 @@ async def enqueue(
     return await insert_ignore(
         session,
         OutboxMessage.__table__,  # type: ignore[arg-type]
-        {
-            "key": key[:200],
-            "kind": kind,
-            "member_id": member_id,
-            "channel_id": channel_id,
-            "payload": message.model_dump(mode="json"),
-            "status": "queued",
-            "due_at": due_at or now,
-            "attempts": 0,
-            "created_at": now,
-        },
+        _row(key, kind, message, now, member_id, channel_id, due_at),
     )
+
+
+def _row(
+    key: str,
+    kind: str,
+    message: Message | dict[str, Any],
+    now: datetime,
+    member_id: int | None,
+    channel_id: int | None,
+    due_at: datetime | None,
+) -> dict[str, Any]:
+    return {
+        "key": key[:200],
+        "kind": kind,
+        "member_id": member_id,
+        "channel_id": channel_id,
+        "payload": message if isinstance(message, dict) else message.model_dump(mode="json"),
+        "status": "queued",
+        "due_at": due_at or now,
+        "attempts": 0,
+        "created_at": now,
+    }
+
+
+@dataclass(frozen=True)
+class Queued:
+    """One proactive message for `enqueue_many`."""
+
+    key: str
+    kind: str
+    message: Message | dict[str, Any]  # a dict: already dumped, e.g. by ui.Template.fill
+    member_id: int | None = None
+    channel_id: int | None = None
+    due_at: datetime | None = None
+
+
+async def enqueue_many(session: AsyncSession, messages: list[Queued], now: datetime) -> int:
+    """Queue many messages in a few statements; keys queued before are skipped."""
+    rows = []
+    for queued in messages:
+        if (queued.member_id is None) == (queued.channel_id is None):
+            raise ValueError("a proactive message goes to one member or one channel")
+        rows.append(
+            _row(
+                queued.key,
+                queued.kind,
+                queued.message,
+                now,
+                queued.member_id,
+                queued.channel_id,
+                queued.due_at,
+            )
+        )
+    return await insert_ignore_many(session, OutboxMessage.__table__, rows)  # type: ignore[arg-type]
 
 
 # --- what admins see ----------------------------------------------------------------

@@ -45,10 +45,18 @@ class CommandRoute:
     role: str | None
     summary: str
     example: str
+    # Listed in help only to members with this role (and admins), while the handler
+    # checks access itself: "coordinator" for what a scheme's coordinator may do.
+    shown_to: str | None = None
 
     @property
     def usage(self) -> str:
         return f"{self.word} {self.sub}" if self.sub else self.word
+
+    def shown(self, roles: set[str]) -> bool:
+        if self.role is not None and self.role not in roles:
+            return False
+        return self.shown_to is None or bool({self.shown_to, "admin"} & roles)
 
 
 @dataclass(frozen=True)
@@ -85,13 +93,23 @@ class Router:
         summary: str,
         example: str = "",
         role: str | None = None,
+        shown_to: str | None = None,
     ) -> Callable[[CommandHandler], CommandHandler]:
+        """`role` is enforced before the handler runs; `shown_to` only hides the command
+        from help for members without that role (the handler decides who may use it)."""
+
         def register(handler: CommandHandler) -> CommandHandler:
             key = (word, sub)
             if key in self.commands:
                 raise ValueError(f"command {word} {sub or ''} registered twice")
             self.commands[key] = CommandRoute(
-                word, sub, handler, role, summary, example or f"{word} {sub or ''}".strip()
+                word,
+                sub,
+                handler,
+                role,
+                summary,
+                example or f"{word} {sub or ''}".strip(),
+                shown_to,
             )
             return handler
 
@@ -178,7 +196,7 @@ class Router:
         return None
 
     def visible_to(self, roles: set[str]) -> list[CommandRoute]:
-        return [r for r in self.commands.values() if r.role is None or r.role in roles]
+        return [route for route in self.commands.values() if route.shown(roles)]
 
 
 def normalise_command(text: str) -> str:

@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     port: int = 3978
     benchmate_timezone: str = "Europe/London"
     benchmate_public_url: str = "http://127.0.0.1:3978"
+    # Event announcements to the whole network one champion may send per day.
+    benchmate_broadcasts_per_day: int = 3
 
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None

@@ -8,7 +8,9 @@ drawn.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import json
+import re
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -129,3 +131,21 @@ class Form(BaseModel):
 
 def text_message(text: str) -> Message:
     return Message(text=text, blocks=[Section(text=text)])
+
+
+class Template:
+    """A message built once and filled in many times, for sweeps that queue thousands.
+
+    Write `{{name}}` where a value goes (in text or a button value); `fill` returns
+    the message as the outbox stores it. Values are put in as plain strings in one
+    pass, so a value that itself contains `{{…}}` is left as typed.
+    """
+
+    _SLOT = re.compile(r"\{\{(\w+)\}\}")
+
+    def __init__(self, message: Message) -> None:
+        self._json = json.dumps(message.model_dump(mode="json"))
+
+    def fill(self, **values: object) -> dict[str, Any]:
+        escaped = {name: json.dumps(str(value))[1:-1] for name, value in values.items()}
+        return json.loads(self._SLOT.sub(lambda slot: escaped[slot.group(1)], self._json))

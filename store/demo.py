@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store import demo_data, mentoring
+from store import demo_data, events, mentoring
 from store.members import grant_role
 from store.models import Department, Institution, Member, PlatformIdentity
 
@@ -62,21 +63,24 @@ async def seed(session: AsyncSession, now: datetime) -> dict[str, int]:
     await session.flush()
     counts = {"institutions": len(institutions), "members": len(demo_data.MEMBERS)}
     counts.update(await seed_mentoring(session, now))
+    counts.update(await seed_events(session, now))
     return counts
+
+
+async def _handles(session: AsyncSession) -> dict[str, int]:
+    """Demo members by console handle."""
+    rows = await session.execute(
+        select(PlatformIdentity.user_id, PlatformIdentity.member_id).where(
+            PlatformIdentity.platform == "console",
+            PlatformIdentity.workspace == DEMO_WORKSPACE,
+        )
+    )
+    return dict(rows.all())  # type: ignore[arg-type]
 
 
 async def seed_mentoring(session: AsyncSession, now: datetime) -> dict[str, int]:
     """The demo scheme, taking applications now, and everyone's mentoring profile."""
-    handles = dict(
-        (
-            await session.execute(
-                select(PlatformIdentity.user_id, PlatformIdentity.member_id).where(
-                    PlatformIdentity.platform == "console",
-                    PlatformIdentity.workspace == DEMO_WORKSPACE,
-                )
-            )
-        ).all()
-    )
+    handles = await _handles(session)
     plan = demo_data.SCHEME
     scheme = mentoring.Scheme(
         name=plan["name"],
@@ -115,3 +119,39 @@ async def seed_mentoring(session: AsyncSession, now: datetime) -> dict[str, int]
         await mentoring.join_scheme(session, scheme.id, member_id, now)
         profiles += 1
     return {"mentoring schemes": 1, "mentoring profiles": profiles}
+
+
+async def seed_events(session: AsyncSession, now: datetime) -> dict[str, int]:
+    """The demo's upcoming hub events, already announced (nothing is queued to send)."""
+    handles = await _handles(session)
+    places = dict((await session.execute(select(Institution.short_name, Institution.id))).all())
+    zone = ZoneInfo("Europe/London")
+    for plan in demo_data.EVENTS:
+        day = (now + timedelta(days=plan["days_from_now"])).astimezone(zone).date()
+        starts = datetime.combine(day, time(plan["start_hour"]), tzinfo=zone)
+        chosen = plan["audience"]
+        audience = {
+            "network": not chosen["institutions"] and not chosen["interests"],
+            "institutions": [places[short] for short in chosen["institutions"]],
+            "interests": list(chosen["interests"]),
+            "channels": [],
+        }
+        event = events.new_event(
+            handles[plan["champion"]],
+            now,
+            title=plan["title"],
+            description=plan["description"],
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=plan["duration_hours"]),
+            location=plan["location"],
+            online_url=plan["online_url"],
+            capacity=plan["capacity"],
+            audience=audience,
+            network_wide=audience["network"],
+        )
+        event.status, event.sent_at = "sent", now
+        event.checkin_code = events.new_checkin_code()
+        event.reach = len(await events.audience(session, audience))
+        session.add(event)
+    await session.flush()
+    return {"events": len(demo_data.EVENTS)}

@@ -24,8 +24,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    bindparam,
     case,
     delete,
+    false,
     func,
     or_,
     select,
@@ -34,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from store.models import Base, Institution, Member, RoleGrant
 from store.upsert import insert_ignore
@@ -136,6 +138,11 @@ class Scheme(Base):
     length_months: Mapped[int] = mapped_column(Integer, default=9)
     request_days: Mapped[int] = mapped_column(Integer, default=3)
     self_select: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Meeting nudges: how many days before a meeting is due the mentee is nudged to
+    # book it, and when a quiet pair is reported to the coordinator.
+    nudge_lead_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    stall_missed_cycles: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    stall_weeks: Mapped[int] = mapped_column(Integer, default=6, server_default="6")
     created_at: Mapped[datetime]
 
 
@@ -182,7 +189,16 @@ class MentorRequest(Base):
 
 class Relationship(Base):
     __tablename__ = "mentoring_relationships"
-    __table_args__ = (Index("ix_mentoring_relationships_status", "status", "scheme_id"),)
+    __table_args__ = (
+        Index("ix_mentoring_relationships_status", "status", "scheme_id"),
+        # One index per kind of due work, so each sweep is a single range scan.
+        Index("ix_mentoring_relationships_nudge_due", "status", "nudge_due_on"),
+        Index("ix_mentoring_relationships_check_due", "status", "check_due_on"),
+        Index("ix_mentoring_relationships_cycle_due", "status", "cycle_due_on"),
+        Index("ix_mentoring_relationships_stall_due", "status", "stall_due_on"),
+        Index("ix_mentoring_relationships_midpoint_due", "status", "midpoint_due_on"),
+        Index("ix_mentoring_relationships_end_due", "status", "end_due_on"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     scheme_id: Mapped[int] = mapped_column(ForeignKey("mentoring_schemes.id", ondelete="CASCADE"))
@@ -207,6 +223,19 @@ class Relationship(Base):
     closed_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     exit_reason: Mapped[str | None] = mapped_column(String(20))
     exit_comment: Mapped[str | None] = mapped_column(Text)
+    # What is due, kept as dates so each sweep is one indexed query (handlers/nudges).
+    # A cycle is the span between two meetings; the mentee books and leads each one.
+    cycle: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    cycle_due_on: Mapped[date | None] = mapped_column(Date)  # meet by this day
+    nudge_due_on: Mapped[date | None] = mapped_column(Date)  # "time to book" from this day
+    nudges_this_cycle: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    check_due_on: Mapped[date | None] = mapped_column(Date)  # "did you meet?" from this day
+    missed_cycles: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    stall_due_on: Mapped[date | None] = mapped_column(Date)  # report to the coordinator
+    stall_reported_at: Mapped[datetime | None]
+    nudges_muted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    midpoint_due_on: Mapped[date | None] = mapped_column(Date)
+    end_due_on: Mapped[date | None] = mapped_column(Date)
 
 
 class Objective(Base):
@@ -316,6 +345,34 @@ def mentor_tags(
     return [(tag, TAG_WEIGHTS[tag[0]]) for tag in dict.fromkeys(tags)]
 
 
+def word_keys(text: str, *, parts: bool = False) -> list[str]:
+    """The words of `text` as `mentor find <words>` compares them: lower case, no
+    punctuation but hyphens, a plural's "s" dropped. With `parts`, a hyphenated word
+    gives its parts too, so a mentor of "LC-MS" is found by "ms" as well as "lc-ms".
+    """
+    cleaned = "".join(c if c.isalnum() or c == "-" else " " for c in text.lower())
+    words = [word.strip("-") for word in cleaned.split()]
+    if parts:
+        words += [part for word in words if "-" in word for part in word.split("-")]
+    return list(dict.fromkeys(_singular(word)[:60] for word in words if len(word) > 1))
+
+
+def _singular(word: str) -> str:
+    plural = len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is"))
+    return word[:-1] if plural else word
+
+
+def find_tags(
+    specialisms: list[str], equipment: list[str], registration_held: list[str]
+) -> list[tuple[str, int]]:
+    """Every tag a mentor with room is indexed by: the scored ones, and a `w:<word>` tag
+    (worth nothing) for each word of their specialisms and equipment, which is how
+    free words find them through the same index.
+    """
+    words = word_keys(" ".join([*specialisms, *equipment]), parts=True)
+    return mentor_tags(specialisms, equipment, registration_held) + [(f"w:{w}", 0) for w in words]
+
+
 async def profile_of(session: AsyncSession, member_id: int) -> MentoringProfile | None:
     return await session.get(MentoringProfile, member_id)
 
@@ -360,7 +417,7 @@ async def refresh_open_places(session: AsyncSession, member_id: int) -> None:
     profile.open_places = max(profile.capacity - active, 0)
     await session.execute(delete(MentorTag).where(MentorTag.member_id == member_id))
     if profile.is_mentor and profile.open_places > 0:
-        tags = mentor_tags(profile.specialisms, profile.equipment, profile.registration_held)
+        tags = find_tags(profile.specialisms, profile.equipment, profile.registration_held)
         session.add_all(
             MentorTag(
                 member_id=member_id, tag=tag, weight=weight, paused_until=profile.paused_until
@@ -439,6 +496,39 @@ async def coordinates(session: AsyncSession, member_id: int) -> list[Scheme]:
     return list(await session.scalars(query))
 
 
+async def scheme_clashes(
+    session: AsyncSession, name: str, short_name: str, except_id: int | None
+) -> set[str]:
+    """Which of "name" and "short_name" another scheme already has (in any letter case)."""
+    query = select(Scheme.name, Scheme.short_name).where(
+        or_(
+            func.lower(Scheme.name) == name.lower(),
+            func.lower(Scheme.short_name) == short_name.lower(),
+        )
+    )
+    if except_id is not None:
+        query = query.where(Scheme.id != except_id)
+    clashes = set()
+    for other_name, other_short in (await session.execute(query)).all():
+        if other_name.lower() == name.lower():
+            clashes.add("name")
+        if other_short.lower() == short_name.lower():
+            clashes.add("short_name")
+    return clashes
+
+
+async def saved_unless_taken(session: AsyncSession, row: Base) -> bool:
+    """Write a new or changed row; False, with nothing written, when a unique key it
+    needs was taken in the meantime (a scheme's name, say)."""
+    try:
+        async with session.begin_nested():
+            session.add(row)
+            await session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
 # --- finding mentors -----------------------------------------------------------------
 
 
@@ -468,8 +558,16 @@ def _eligible(scheme_id: int, today: date) -> list[Any]:
     ]
 
 
-def _word_filters(words: list[str]) -> list[Any]:
-    return [MentoringProfile.search_text.contains(word, autoescape=True) for word in words]
+def _with_words(member_id: Any, words: list[str]) -> list[Any]:
+    """Each typed word must be a word of the mentor's specialisms or equipment: one
+    lookup of its `w:` tag in the tag index per word, never a scan of the profiles.
+    """
+    conditions = []
+    for key in dict.fromkeys(key for word in words for key in word_keys(word)):
+        tagged = MentorTag.__table__.alias()
+        listed = select(tagged.c.member_id).where(tagged.c.tag == f"w:{key}")
+        conditions.append(member_id.in_(listed))
+    return conditions
 
 
 async def ranked_by_tags(
@@ -483,9 +581,9 @@ async def ranked_by_tags(
 ) -> list[tuple[int, int]]:
     """(mentor, tag points) for mentors with room sharing a tag, best first, in SQL.
 
-    Only the tag index is read (and the profiles when words narrow the search),
-    never every mentor. Scheme membership is checked on the rows read back
-    (`mentor_rows`), which keeps this an index scan and an aggregate.
+    Only the tag index is read (words too are looked up there), never every
+    mentor. Scheme membership is checked on the rows read back (`mentor_rows`),
+    which keeps this an index scan and an aggregate.
     """
     if not tags:
         return []
@@ -495,16 +593,15 @@ async def ranked_by_tags(
         .where(
             MentorTag.tag.in_(tags),
             or_(MentorTag.paused_until.is_(None), MentorTag.paused_until <= today),
+            # `+ 0`: the words test the rows the tags find. Left bare, SQLite would probe
+            # the index once per tag for every mentor a common word lists: far slower.
+            *_with_words(MentorTag.member_id + 0, words),
         )
         .group_by(MentorTag.member_id)
         .order_by(points.desc(), MentorTag.member_id)
         .limit(limit)
         .offset(offset)
     )
-    if words:
-        query = query.join(
-            MentoringProfile, MentoringProfile.member_id == MentorTag.member_id
-        ).where(*_word_filters(words))
     return [(int(m), int(p)) for m, p in (await session.execute(query)).all()]
 
 
@@ -523,7 +620,7 @@ async def open_mentors(
         select(MentoringProfile.member_id)
         .join(SchemeMember, SchemeMember.member_id == MentoringProfile.member_id)
         .join(Member, Member.id == MentoringProfile.member_id)
-        .where(*_eligible(scheme_id, today), *_word_filters(words))
+        .where(*_eligible(scheme_id, today), *_with_words(MentoringProfile.member_id, words))
         .order_by(elsewhere, MentoringProfile.open_places.desc(), MentoringProfile.member_id)
         .limit(limit)
     )
@@ -714,14 +811,17 @@ async def answer_request(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def lapsed_requests(session: AsyncSession, now: datetime, limit: int = 200) -> list[int]:
-    rows = await session.scalars(
+def lapsed_query(now: datetime, limit: int) -> Any:
+    return (
         select(MentorRequest.id)
         .where(MentorRequest.status == "pending", MentorRequest.expires_at <= now)
-        .order_by(MentorRequest.expires_at, MentorRequest.id)
+        .order_by(MentorRequest.expires_at)
         .limit(limit)
     )
-    return list(rows)
+
+
+async def lapsed_requests(session: AsyncSession, now: datetime, limit: int = 200) -> list[int]:
+    return list(await session.scalars(lapsed_query(now, limit)))
 
 
 async def expire_request(session: AsyncSession, request_id: int, now: datetime) -> bool:
@@ -882,20 +982,118 @@ async def notes_by(
     return notes
 
 
-async def due_for_evaluation(
-    session: AsyncSession, stage: str, limit: int = 200
-) -> list[Relationship]:
-    """Active relationships not yet prompted for `stage` (the caller checks the dates)."""
-    column = (
-        Relationship.midpoint_prompted_at if stage == "midpoint" else Relationship.end_prompted_at
-    )
-    rows = await session.scalars(
-        select(Relationship)
-        .where(Relationship.status == "active", column.is_(None))
-        .order_by(Relationship.started_at, Relationship.id)
+# --- due work -----------------------------------------------------------------------
+# Each kind of due work is one range scan of its own (status, <kind>_due_on) index.
+
+
+@dataclass(frozen=True)
+class DuePair:
+    """A relationship with something due, and what the sweep needs to act on it."""
+
+    id: int
+    scheme_id: int
+    mentor_id: int
+    mentee_id: int
+    mentor_name: str
+    mentee_name: str
+    agreed_cadence: str | None
+    expected_months: int | None
+    started_at: datetime
+    last_meeting_on: date | None
+    next_meeting_on: date | None
+    cycle: int
+    cycle_due_on: date | None
+    nudges_this_cycle: int
+    missed_cycles: int
+    stall_due_on: date | None
+    stall_reported_at: datetime | None
+    nudges_muted: bool
+    scheme_name: str
+    coordinator_id: int | None
+    cadence_weeks: int
+    nudge_lead_days: int
+    stall_missed_cycles: int
+    stall_weeks: int
+
+
+DUE_KINDS = ("nudge", "check", "missed", "stall", "midpoint", "end")
+
+
+def _due_column(kind: str) -> Any:
+    return {
+        "nudge": Relationship.nudge_due_on,
+        "check": Relationship.check_due_on,
+        "missed": Relationship.cycle_due_on,
+        "stall": Relationship.stall_due_on,
+        "midpoint": Relationship.midpoint_due_on,
+        "end": Relationship.end_due_on,
+    }[kind]
+
+
+def due_query(kind: str, today: date, limit: int) -> Any:
+    column = _due_column(kind)
+    # A meet-by day is itself still in time; it is missed from the day after.
+    reached = column < today if kind == "missed" else column <= today
+    mentor, mentee = aliased(Member), aliased(Member)
+    return (
+        select(
+            Relationship.id,
+            Relationship.scheme_id,
+            Relationship.mentor_id,
+            Relationship.mentee_id,
+            mentor.display_name,
+            mentee.display_name,
+            Relationship.agreed_cadence,
+            Relationship.expected_months,
+            Relationship.started_at,
+            Relationship.last_meeting_on,
+            Relationship.next_meeting_on,
+            Relationship.cycle,
+            Relationship.cycle_due_on,
+            Relationship.nudges_this_cycle,
+            Relationship.missed_cycles,
+            Relationship.stall_due_on,
+            Relationship.stall_reported_at,
+            Relationship.nudges_muted,
+            Scheme.name,
+            Scheme.coordinator_id,
+            Scheme.cadence_weeks,
+            Scheme.nudge_lead_days,
+            Scheme.stall_missed_cycles,
+            Scheme.stall_weeks,
+        )
+        .join(Scheme, Scheme.id == Relationship.scheme_id)
+        .join(mentor, mentor.id == Relationship.mentor_id)
+        .join(mentee, mentee.id == Relationship.mentee_id)
+        .where(Relationship.status == "active", reached)
+        .order_by(column)  # the index's own order: no sort step
         .limit(limit)
     )
-    return list(rows)
+
+
+async def due(session: AsyncSession, kind: str, today: date, limit: int = 20_000) -> list[DuePair]:
+    rows = await session.execute(due_query(kind, today, limit))
+    return [DuePair(*row) for row in rows.all()]
+
+
+async def apply_changes(session: AsyncSession, changes: dict[int, dict[str, Any]]) -> None:
+    """Update many relationships by id: one executemany per set of columns changed.
+
+    Core rather than the ORM's bulk update, which costs ~40 µs a row in Python.
+    """
+    table = Relationship.__table__
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for relationship_id, values in changes.items():
+        by_columns.setdefault(tuple(sorted(values)), []).append(
+            {"row_id": relationship_id, **values}
+        )
+    for columns, rows in by_columns.items():
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values({column: bindparam(column) for column in columns})
+        )
+        await session.execute(statement, rows)
 
 
 # --- evaluations ---------------------------------------------------------------------
@@ -971,6 +1169,8 @@ class PairLine:
     meetings: int
     last_meeting_on: date | None
     exit_reason: str | None
+    missed_cycles: int
+    stalled: bool  # reported to the coordinator as gone quiet, and no meeting since
 
 
 async def pair_lines(session: AsyncSession, scheme_id: int) -> list[PairLine]:
@@ -991,6 +1191,8 @@ async def pair_lines(session: AsyncSession, scheme_id: int) -> list[PairLine]:
             meetings,
             Relationship.last_meeting_on,
             Relationship.exit_reason,
+            Relationship.missed_cycles,
+            Relationship.stall_reported_at.is_not(None),
         )
         .join(mentor, mentor.c.id == Relationship.mentor_id)
         .join(mentee, mentee.c.id == Relationship.mentee_id)

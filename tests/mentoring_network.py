@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.harness import Harness, Turn
 from store.members import member_by_handle
-from store.mentoring import Scheme
+from store.mentoring import Relationship, Scheme
 from store.models import Institution, Member, OutboxMessage
 from tests.helpers import make_member
 
@@ -62,6 +62,19 @@ async def join(harness: Harness, handle: str, place: int | None, role: str, **fi
     return turn
 
 
+async def ask(harness: Harness, mentee: str, mentor: str, hope: str = "LC-MS methods.") -> str:
+    """The mentee presses Request on the mentor and sends the form; the reply's text."""
+    turn = await harness.press(mentee, "mentor.request", str(await member_id(harness, mentor)))
+    assert turn.form is not None, f"no request form: {turn.text}"
+    return (await harness.submit(mentee, turn.form, {"message": hope})).text
+
+
+async def accept(harness: Harness, mentor: str) -> str:
+    """The mentor presses Accept on the request `mentor status` shows them."""
+    card = (await harness.say(mentor, "mentor status")).button("Accept")
+    return (await harness.press(mentor, card)).text
+
+
 async def member_id(harness: Harness, handle: str) -> int:
     async with harness.runtime.sessions() as session:
         member = await member_by_handle(session, handle)
@@ -91,3 +104,16 @@ def buttons_of(row: OutboxMessage) -> list[dict[str, Any]]:
         if block.get("button"):
             found.append(block["button"])
     return found
+
+
+async def paired(harness: Harness) -> int:
+    """Priya (mentee, Northmoor) and Farah (mentor, Calderbridge), accepted; the id."""
+    ids = await network(harness)
+    await join(harness, "priya", ids["northmoor"], "mentee", specialisms="lc-ms")
+    await join(harness, "farah", ids["calderbridge"], "mentor", specialisms="lc-ms", capacity="1")
+    await ask(harness, "priya", "farah", "RSciTech")
+    await accept(harness, "farah")
+    async with harness.runtime.sessions() as session:
+        relationship = await session.scalar(select(Relationship))
+        assert relationship is not None
+        return relationship.id

@@ -196,9 +196,15 @@ def event_body(event: dict[str, Any], event_id: str = "Ev0001") -> tuple[str, st
 # --- Block Kit limits, checked independently of the renderer ------------------------------
 
 
+# Slack refuses blocks holding more than about 12,000 characters of text in all
+# (`msg_blocks_too_long`; not in the reference: slackapi/bolt-js#2509).
+TOTAL_TEXT = 12_000
+
+
 def check_blocks(blocks: list[dict[str, Any]], max_blocks: int = 50) -> None:
-    """Assert the blocks are within Slack's documented limits."""
+    """Assert the blocks are within Slack's limits."""
     assert 0 < len(blocks) <= max_blocks, f"{len(blocks)} blocks"
+    assert text_length(blocks) <= TOTAL_TEXT, f"{text_length(blocks)} characters of text"
     action_ids: list[str] = []
     for block in blocks:
         kind = block["type"]
@@ -227,6 +233,18 @@ def check_blocks(blocks: list[dict[str, Any]], max_blocks: int = 50) -> None:
     assert len(action_ids) == len(set(action_ids)), "action_ids must be unique"
 
 
+def text_length(value: Any) -> int:
+    """All the `text` strings in some blocks, added up."""
+    if isinstance(value, list):
+        return sum(text_length(item) for item in value)
+    if isinstance(value, dict):
+        return sum(
+            len(item) if key == "text" and isinstance(item, str) else text_length(item)
+            for key, item in value.items()
+        )
+    return 0
+
+
 def _check_element(element: dict[str, Any]) -> str:
     assert len(element["action_id"]) <= 255
     if element["type"] == "button":
@@ -247,6 +265,31 @@ def check_modal(view: dict[str, Any]) -> None:
             assert len(view[key]["text"]) <= 24
     assert len(view.get("private_metadata", "")) <= 3000
     check_blocks(view["blocks"], max_blocks=100)
+
+
+def check_message(payload: dict[str, Any]) -> None:
+    """A message body (chat.*, a response_url post, an ack): fallback text and blocks."""
+    assert 0 < len(payload["text"]) <= 3000
+    check_blocks(payload["blocks"])
+
+
+def check_sent(fake: FakeSlack) -> int:
+    """Every message and view the adapter sent to the fake is one Slack accepts; how many."""
+    checked = 0
+    for call in fake.calls:
+        if call.method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
+            check_message(call.params)
+        elif call.method == "response_url" and "blocks" in call.params:
+            check_message(call.params)
+        elif call.method in ("views.open", "views.push", "views.update"):
+            check_modal(call.params["view"])
+        elif call.method == "views.publish":
+            assert call.params["view"]["type"] == "home"
+            check_blocks(call.params["view"]["blocks"], max_blocks=100)
+        else:
+            continue
+        checked += 1
+    return checked
 
 
 # --- fixtures (import them into a test module to use them) ---------------------------------

@@ -9,6 +9,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import create_app
 from bot.clock import FixedClock
+from bot.router import Router
 from bot.runtime import Runtime
 from tests.conftest import settings_for
 from tests.slack_fakes import SECRET, USER, FakeSlack, SlackApp
@@ -27,17 +28,24 @@ async def fake_slack_fixture() -> AsyncIterator[FakeSlack]:
     await fake.close()
 
 
-@pytest.fixture(name="slack_runtime")
-async def slack_runtime_fixture(
-    database_url: str, clock: FixedClock, fake_slack: FakeSlack
-) -> AsyncIterator[Runtime]:
+def slack_runtime_for(
+    database_url: str, clock: FixedClock, fake: FakeSlack, router: Router | None = None
+) -> Runtime:
+    """A runtime with Slack pointed at the fake Web API (and, if given, its own routes)."""
     settings = settings_for(
         database_url,
         slack_bot_token="xoxb-test",
         slack_signing_secret=SECRET,
-        slack_api_url=fake_slack.api_url,
+        slack_api_url=fake.api_url,
     )
-    runtime = Runtime.create(settings, clock=clock)
+    return Runtime.create(settings, router=router, clock=clock)
+
+
+@pytest.fixture(name="slack_runtime")
+async def slack_runtime_fixture(
+    database_url: str, clock: FixedClock, fake_slack: FakeSlack
+) -> AsyncIterator[Runtime]:
+    runtime = slack_runtime_for(database_url, clock, fake_slack)
     yield runtime
     await runtime.close()
 

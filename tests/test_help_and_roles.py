@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from bot.harness import Harness
+from bot.router import Router
 from store.members import member_by_handle, roles_of
 from tests.helpers import make_member
 
@@ -59,3 +60,43 @@ async def test_bad_role_commands_explain_themselves(harness: Harness) -> None:
     assert "Try:" in (await harness.say("alex", "admin role")).text
     assert "isn't a role" in (await harness.say("alex", "admin role grant alex wizard")).text
     assert "couldn't find" in (await harness.say("alex", "admin role grant nobody champion")).text
+
+
+async def test_help_shows_coordinator_and_admin_commands_only_to_them(harness: Harness) -> None:
+    await make_member(harness, "dan")
+    await make_member(harness, "cora", "coordinator")
+    await make_member(harness, "alex", "admin")
+    coordinating = ("mentor match", "mentor report", "mentor scheme edit")
+    for topic in ("help", "help mentor"):
+        member = (await harness.say("dan", topic)).text
+        assert "mentor find" in member and "mentor schemes" in member
+        assert not [usage for usage in coordinating if usage in member], member
+        coordinator = (await harness.say("cora", topic)).text
+        assert all(usage in coordinator for usage in coordinating), coordinator
+        admin = (await harness.say("alex", topic)).text
+        assert all(usage in admin for usage in coordinating), admin
+    assert "admin role" not in (await harness.say("cora", "help")).text
+    assert "admin role" in (await harness.say("alex", "help")).text
+    # Hidden is not the check: the handlers still decide, and admins pass them.
+    assert "only for the scheme's coordinator" in (await harness.say("dan", "mentor match")).text
+    assert "no mentoring schemes yet" in (await harness.say("alex", "mentor report")).text
+    assert (await harness.say("alex", "mentor scheme new")).form is not None
+
+
+def test_a_route_shown_to_a_role_is_listed_for_that_role_and_admins() -> None:
+    router = Router()
+
+    async def unused(ctx: object, args: str) -> None:
+        return None
+
+    router.command("mentor", "find", summary="Find")(unused)
+    router.command("mentor", "match", summary="Match", shown_to="coordinator")(unused)
+    router.command("admin", "role", summary="Roles", role="admin")(unused)
+
+    def usages(*roles: str) -> set[str]:
+        return {route.usage for route in router.visible_to({"member", *roles})}
+
+    assert usages() == {"mentor find"}
+    assert usages("coordinator") == {"mentor find", "mentor match"}
+    assert usages("admin") == {"mentor find", "mentor match", "admin role"}
+    assert usages("champion") == {"mentor find"}

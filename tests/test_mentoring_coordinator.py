@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.harness import Harness
 from store.mentoring import EvaluationResponse, MatchDraft, MentorRequest
 from tests.helpers import make_member
-from tests.mentoring_network import join, member_id, network, outbox_for, text_of
+from tests.mentoring_network import accept, ask, join, member_id, network, outbox_for, text_of
 
 
 async def waiting_scheme(harness: Harness) -> dict[str, int]:
@@ -140,12 +140,8 @@ async def test_a_swap_into_an_excluded_pair_is_refused(harness: Harness) -> None
 
 async def test_report_counts_and_csv(harness: Harness) -> None:
     await waiting_scheme(harness)
-    form = (
-        await harness.press("priya", "mentor.request", str(await member_id(harness, "farah")))
-    ).form
-    assert form is not None
-    await harness.submit("priya", form, {"message": "Hi"})
-    await harness.press("farah", (await harness.say("farah", "mentor status")).button("Accept"))
+    await ask(harness, "priya", "farah", "Hi")
+    await accept(harness, "farah")
     report = await harness.say("morgan", "mentor report")
     assert "Active pairs: 1" in report.text and "Waiting for a mentor: 2" in report.text
     assert "requests" not in report.text.lower().split("requests:")[0][-5:]

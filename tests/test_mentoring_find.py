@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.harness import Harness
 from store import mentoring as store
-from store.mentoring import Relationship
-from tests.mentoring_network import join, member_id, network
+from store.db import make_engine
+from store.mentoring import MentoringProfile, MentorTag, Relationship
+from store.migrate import upgrade
+from store.models import Member
+from tests.mentoring_network import accept, ask, join, member_id, network
 
 
 async def priya_and_mentors(harness: Harness) -> dict[str, int]:
@@ -70,13 +77,8 @@ async def test_paused_and_full_mentors_are_left_out(harness: Harness) -> None:
     await join(harness, "paula", ids["easterby"], "mentor", specialisms="lc-ms", paused_until=later)
     await join(harness, "fiona", ids["easterby"], "mentor", specialisms="lc-ms", capacity="1")
     await join(harness, "sam", ids["calderbridge"], "mentee", specialisms="lc-ms")
-    form = (
-        await harness.press("sam", "mentor.request", str(await member_id(harness, "fiona")))
-    ).form
-    assert form is not None
-    await harness.submit("sam", form, {"message": "Hoping to learn LC-MS."})
-    card = (await harness.say("fiona", "mentor status")).button("Accept")
-    assert "introduced" in (await harness.press("fiona", card)).text
+    await ask(harness, "sam", "fiona", "Hoping to learn LC-MS.")
+    assert "introduced" in await accept(harness, "fiona")
     text = (await harness.say("priya", "mentor find")).text
     assert "Paula" not in text and "Fiona" not in text and "Farah" in text
 
@@ -197,3 +199,53 @@ async def test_find_ranks_the_same_as_scoring_every_mentor(harness: Harness) -> 
         (-score(seeker, m).points, m.name) for m in everyone if m.member_id != priya.id
     )
     assert [(-s.score.points, s.mentor.name) for s in found.suggestions] == expected
+
+
+async def test_words_match_whole_words_of_specialisms_and_equipment(harness: Harness) -> None:
+    await priya_and_mentors(harness)  # Farah: lc-ms, method validation
+    await join(harness, "ezra", None, "mentor", specialisms="NMR", equipment="Bruker Avance")
+    for words, found in (
+        ("validations", "Farah"),  # a plural finds the singular
+        ("ms", "Farah"),  # part of "lc-ms"
+        ("LC-MS validation", "Farah"),
+        ("bruker", "Ezra"),
+    ):
+        text = (await harness.say("priya", f"mentor find {words}")).text
+        assert found in text and "Hannah" not in text, (words, text)
+    assert "couldn't find" in (await harness.say("priya", "mentor find valid")).text
+
+
+async def test_upgrading_indexes_the_words_of_mentors_already_listed(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0002")
+    engine = make_engine(url)
+    now = datetime(2026, 3, 2, tzinfo=UTC)
+    async with async_sessionmaker(engine)() as session, session.begin():
+        member = Member(display_name="Farah", specialisms=[], created_at=now, updated_at=now)
+        session.add(member)
+        await session.flush()
+        session.add(
+            MentoringProfile(
+                member_id=member.id,
+                role="mentor",
+                specialisms=["LC-MS", "method validation"],
+                equipment=[],
+                registration_held=[],
+                registration_sought=[],
+                capacity=1,
+                is_mentor=True,
+                open_places=1,
+                updated_at=now,
+            )
+        )
+        await session.flush()
+        for tag, weight in store.mentor_tags(["LC-MS", "method validation"], [], []):
+            session.add(MentorTag(member_id=member.id, tag=tag, weight=weight))
+    upgrade(url, "0003")
+    async with engine.connect() as connection:
+        tags = set((await connection.execute(select(MentorTag.tag))).scalars())
+    await engine.dispose()
+    # "lc-ms" is kept as "lc-m": a trailing "s" is dropped, the same way, from typed words.
+    words = {"w:lc-m", "w:lc", "w:ms", "w:method", "w:validation"}
+    assert {tag for tag in tags if tag.startswith("w:")} == words
+    assert {"s:lc-ms", "s:method validation"} <= tags

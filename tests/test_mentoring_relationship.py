@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from bot.harness import Harness
+from handlers.mentoring.jobs import prompt_evaluations
 from store.mentoring import (
     EvaluationResponse,
     EvaluationReturn,
@@ -16,7 +17,13 @@ from store.mentoring import (
     PrivateNote,
     Relationship,
 )
-from tests.mentoring_network import buttons_of, join, member_id, network, outbox_for, text_of
+from tests.mentoring_network import (
+    buttons_of,
+    member_id,
+    outbox_for,
+    paired,
+    text_of,
+)
 
 AGREEMENT = {
     "objectives": "Submit my RSciTech application\n- Learn LC-MS method validation",
@@ -25,23 +32,6 @@ AGREEMENT = {
     "confidentiality": "What we discuss stays between us.",
     "months": "9",
 }
-
-
-async def paired(harness: Harness) -> int:
-    ids = await network(harness)
-    await join(harness, "priya", ids["northmoor"], "mentee", specialisms="lc-ms")
-    await join(harness, "farah", ids["calderbridge"], "mentor", specialisms="lc-ms", capacity="1")
-    form = (
-        await harness.press("priya", "mentor.request", str(await member_id(harness, "farah")))
-    ).form
-    assert form is not None
-    await harness.submit("priya", form, {"message": "RSciTech"})
-    card = (await harness.say("farah", "mentor status")).button("Accept")
-    await harness.press("farah", card)
-    async with harness.runtime.sessions() as session:
-        relationship = await session.scalar(select(Relationship))
-        assert relationship is not None
-        return relationship.id
 
 
 async def objectives(harness: Harness) -> list[Objective]:
@@ -159,11 +149,10 @@ async def test_status_tells_each_what_comes_next(harness: Harness) -> None:
 async def test_evaluations_are_prompted_when_due_and_answered_once(harness: Harness) -> None:
     runtime = harness.runtime
     relationship_id = await paired(harness)
-    job = runtime.router.jobs["mentoring"]
-    assert await job.run(runtime, runtime.clock.now() + timedelta(days=60)) == 0
+    assert await prompt_evaluations(runtime, runtime.clock.now() + timedelta(days=60)) == 0
     due = runtime.clock.advance(timedelta(days=125))
-    assert await job.run(runtime, due) == 2  # mid-point, to each of the pair
-    assert await job.run(runtime, due) == 0
+    assert await prompt_evaluations(runtime, due) == 2  # mid-point, to each of the pair
+    assert await prompt_evaluations(runtime, due) == 0
     prompt = (await outbox_for(harness, "priya", "mentor.eval:"))[0]
     button = buttons_of(prompt)[0]
     form = (await harness.press("priya", button["action_id"], button["value"])).form

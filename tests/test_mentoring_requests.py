@@ -9,7 +9,15 @@ from sqlalchemy import func, select
 
 from bot.harness import Harness
 from store.mentoring import MentoringProfile, MentorRequest, Relationship, Scheme
-from tests.mentoring_network import buttons_of, join, member_id, network, outbox_for, text_of
+from tests.mentoring_network import (
+    ask,
+    buttons_of,
+    join,
+    member_id,
+    network,
+    outbox_for,
+    text_of,
+)
 
 
 async def pair_up(harness: Harness, capacity: str = "2") -> dict[str, int]:
@@ -27,14 +35,6 @@ async def pair_up(harness: Harness, capacity: str = "2") -> dict[str, int]:
     )
     await join(harness, "hannah", ids["easterby"], "mentor", specialisms="lc-ms")
     return ids
-
-
-async def ask(harness: Harness, mentee: str, mentor: str, hope: str = "LC-MS methods.") -> str:
-    form = (
-        await harness.press(mentee, "mentor.request", str(await member_id(harness, mentor)))
-    ).form
-    assert form is not None, "no request form"
-    return (await harness.submit(mentee, form, {"message": hope})).text
 
 
 async def requests(harness: Harness) -> list[MentorRequest]:

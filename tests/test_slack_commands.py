@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -17,6 +18,8 @@ from tests.slack_fakes import (
     block_action,
     check_blocks,
     command_body,
+    event_body,
+    interaction_body,
     signed,
 )
 from tests.slack_fixtures import (  # noqa: F401
@@ -69,22 +72,36 @@ async def test_word_commands_carry_their_word(slack: SlackApp) -> None:
     assert body["response_type"] == "ephemeral"  # unknown until mentoring lands, still answered
 
 
-async def test_bad_signature_is_refused_and_nothing_is_written(slack: SlackApp) -> None:
-    body, kind = command_body("/benchmate", "help", slack.fake.response_url())
-    headers = {**signed(body, secret="not-the-secret"), "Content-Type": kind}
-    response = await slack.client.post("/slack/events", data=body.encode(), headers=headers)
-    assert response.status == 401
-    assert await count(slack, Member) == 0
-    assert slack.fake.calls == []
+def unsigned_requests(slack: SlackApp) -> dict[str, tuple[str, str]]:
+    """A command, a button press and a DM event, each as Slack would send it."""
+    press = block_action({"type": "button", "action_id": "help.x"}, slack.fake.response_url())
+    return {
+        "command": command_body("/benchmate", "help", slack.fake.response_url()),
+        "interaction": interaction_body(press),
+        "event": event_body({**DM, "text": "help"}, "Ev1"),
+    }
 
 
-async def test_six_minute_old_request_is_refused(slack: SlackApp) -> None:
-    body, kind = command_body("/benchmate", "help", slack.fake.response_url())
-    headers = {**signed(body, timestamp=int(time.time()) - 360), "Content-Type": kind}
-    response = await slack.client.post("/slack/events", data=body.encode(), headers=headers)
+@pytest.mark.parametrize("kind", ["command", "interaction", "event"])
+@pytest.mark.parametrize(
+    "fault",
+    ["bad signature", "six minutes old", "no signature"],
+)
+async def test_forged_or_stale_requests_get_401_and_change_nothing(
+    slack: SlackApp, kind: str, fault: str
+) -> None:
+    body, content_type = unsigned_requests(slack)[kind]
+    headers = {
+        "bad signature": signed(body, secret="not-the-secret"),
+        "six minutes old": signed(body, timestamp=int(time.time()) - 360),
+        "no signature": {},
+    }[fault]
+    response = await slack.client.post(
+        "/slack/events", data=body.encode(), headers={**headers, "Content-Type": content_type}
+    )
     assert response.status == 401
-    assert await count(slack, Member) == 0
-    assert await count(slack, PlatformIdentity) == 0
+    for model in (Member, PlatformIdentity, InboundReceipt):
+        assert await count(slack, model) == 0
     assert slack.fake.calls == []
 
 
@@ -100,6 +117,17 @@ async def test_direct_message_is_a_command_and_a_retry_has_one_effect(slack: Sla
     assert len(posts) == 1
     assert posts[0].params["channel"] == "D0001"
     check_blocks(posts[0].params["blocks"])
+    assert await count(slack, InboundReceipt) == 1
+
+
+async def test_a_retry_racing_the_first_delivery_still_has_one_effect(slack: SlackApp) -> None:
+    retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    first, again = await asyncio.gather(
+        slack.event({**DM, "text": "help"}, "Ev43"),
+        slack.event({**DM, "text": "help"}, "Ev43", **retry),
+    )
+    assert (first.status, again.status) == (200, 200)
+    assert len(slack.fake.named("chat.postMessage")) == 1
     assert await count(slack, InboundReceipt) == 1
 
 

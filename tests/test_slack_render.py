@@ -7,7 +7,15 @@ import os
 from pathlib import Path
 
 from adapters.slack.modals import pack_metadata, render_modal, submitted_fields, unpack_metadata
-from adapters.slack.render import neutral_action_id, render_home, render_message
+from adapters.slack.pages import page_buttons
+from adapters.slack.render import (
+    MESSAGE_BLOCKS,
+    draw_blocks,
+    neutral_action_id,
+    paginate,
+    render_home,
+    render_message,
+)
 from bot.router import CommandRoute
 from bot.ui import (
     Actions,
@@ -67,12 +75,12 @@ def test_member_text_is_inert_everywhere() -> None:
     assert section["type"] == "mrkdwn" and section["verbatim"] is True
 
 
-def test_oversized_message_is_trimmed_into_valid_block_kit() -> None:
+def oversized_blocks() -> list:
     same = [
         Button(label="Request " + "x" * 100, action_id="mentor.request", value=str(i))
         for i in range(40)
     ]
-    blocks = [
+    return [
         Heading(text="H" * 400),
         Section(text=("word " * 2000) + "&" * 50),
         Fields(pairs=[(f"label {i}", "v" * 2500) for i in range(23)]),
@@ -80,24 +88,44 @@ def test_oversized_message_is_trimmed_into_valid_block_kit() -> None:
         Select(
             action_id="x.pick",
             placeholder="p" * 300,
-            options=[Option(label="o" * 90, value=str(i) * 200) for i in range(150)],
+            options=[Option(label="o" * 90, value=str(i) * 20) for i in range(150)],
         ),
         *[Section(text=f"item {i}") for i in range(60)],
+        Heading(text="The end"),
         Image(url="https://example.org/a.png", alt="a" * 3000),
         Divider(),
     ]
-    rendered = render_message(Message(text="t" * 50_000, blocks=blocks))
-    check_blocks(rendered["blocks"])
-    assert len(rendered["blocks"]) == 50
-    assert "more that did not fit" in rendered["blocks"][-1]["elements"][0]["text"]
-    assert len(rendered["text"]) <= 3000
-    ids = [
-        e["action_id"] for b in rendered["blocks"] if b["type"] == "actions" for e in b["elements"]
-    ]
+
+
+def test_oversized_content_is_cut_into_pages_slack_accepts() -> None:
+    drawn = draw_blocks(oversized_blocks())
+    pages = paginate(drawn, MESSAGE_BLOCKS)
+    assert len(pages) > 2
+    for page in pages:
+        check_blocks(page)  # within 50 blocks and Slack's total of text
+        assert len(page) <= MESSAGE_BLOCKS - 1  # room left for the page buttons
+    assert [block for page in pages for block in page] == drawn  # nothing lost or repeated
+    assert all(page[-1]["type"] != "header" for page in pages)  # a heading goes with its part
+    ids = [e["action_id"] for b in drawn if b["type"] == "actions" for e in b["elements"]]
     assert ids[:3] == ["mentor.request", "mentor.request#2", "mentor.request#3"]
     assert neutral_action_id(ids[2]) == "mentor.request"
+    fields = [b for b in drawn if "fields" in b]
+    assert all(sum(len(f["text"]) for f in b["fields"]) <= 3000 for b in fields)
+
+
+def test_without_kept_pages_the_first_page_goes_with_a_note() -> None:
+    rendered = render_message(Message(text="t" * 50_000, blocks=oversized_blocks()))
+    check_blocks(rendered["blocks"])
+    assert len(rendered["text"]) <= 3000
+    assert "more that did not fit" in rendered["blocks"][-1]["elements"][0]["text"]
     home = render_home(Message(text="home", blocks=[Section(text=str(i)) for i in range(300)]))
     check_blocks(home["blocks"], max_blocks=100)
+
+
+def test_small_content_is_one_page_without_buttons() -> None:
+    drawn = draw_blocks([Section(text=f"item {i}") for i in range(50)])
+    assert paginate(drawn, MESSAGE_BLOCKS) == [drawn]
+    assert len(paginate(drawn + draw_blocks([Divider()]), MESSAGE_BLOCKS)) == 2
 
 
 def test_long_section_is_split_not_cut() -> None:
@@ -255,3 +283,7 @@ def test_typed_slack_markup_becomes_command_text() -> None:
     assert command_text("/mentor", typed) == expected
     assert command_text("/benchmate", "") == "help"
     assert command_text("/benchmate", "profile edit") == "profile edit"
+
+
+def test_golden_page_buttons() -> None:
+    golden("slack_page_buttons", {"blocks": [page_buttons("TOKEN", 2, 3)]})

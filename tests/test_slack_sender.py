@@ -32,8 +32,8 @@ async def queue_for_member(runtime: Runtime) -> int:
         member_id = 1
         await outbox.enqueue(
             session,
-            key="nudge:1:1",
-            kind="nudge",
+            key="checkin:1",  # a kind no feature holds back at send time
+            kind="checkin",
             message=NOTE,
             now=runtime.clock.now(),
             member_id=member_id,

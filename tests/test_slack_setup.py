@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -10,7 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from slack_sdk.oauth.installation_store import Installation
 
 from adapters.slack import SLACK, SlackConfigError, mount
-from adapters.slack.manifest import manifest
+from adapters.slack.manifest import BOT_EVENTS, BOT_SCOPES, manifest
 from adapters.slack.oauth import DatabaseInstallationStore, SignedStateStore
 from bot.app import create_app
 from bot.cli import main
@@ -28,9 +30,7 @@ def test_manifest_lists_commands_scopes_events_and_urls() -> None:
     assert set(commands) == {"/mentor", "/event", "/nominate", "/pulse", "/benchmate"}
     assert commands["/mentor"]["url"] == "https://bm.example.org/slack/events"
     assert made["settings"]["interactivity"]["request_url"] == "https://bm.example.org/slack/events"
-    assert {"commands", "chat:write", "users:read.email"} <= set(
-        made["oauth_config"]["scopes"]["bot"]
-    )
+    assert made["oauth_config"]["scopes"]["bot"] == BOT_SCOPES
     assert set(made["settings"]["event_subscriptions"]["bot_events"]) == {
         "app_home_opened",
         "app_mention",
@@ -41,6 +41,41 @@ def test_manifest_lists_commands_scopes_events_and_urls() -> None:
     socket = manifest(settings_for("sqlite+aiosqlite://", slack_app_token="xapp-1"))
     assert socket["settings"]["socket_mode_enabled"] is True
     assert "request_url" not in socket["settings"]["interactivity"]
+
+
+# What Slack requires (its scope reference) for each Web API method and event the adapter uses.
+METHOD_SCOPES: dict[str, set[str]] = {
+    "chat.postMessage": {"chat:write"},
+    "chat.postEphemeral": {"chat:write"},
+    "conversations.open": {"im:write"},
+    # The outbox's restart check reads back DMs, public and private channels.
+    "conversations.history": {"im:history", "channels:history", "groups:history"},
+    "users.info": {"users:read", "users:read.email"},  # the email needs the second
+    "views.open": set(),
+    "views.push": set(),
+    "views.update": set(),
+    "views.publish": set(),
+}
+EVENT_SCOPES = {
+    "app_home_opened": set(),
+    "app_mention": {"app_mentions:read"},
+    "message.im": {"im:history"},
+}
+COMMAND_SCOPES = {"commands"}  # slash commands and global shortcuts
+ADAPTER = Path(__file__).resolve().parent.parent / "adapters" / "slack"
+WEB_API_CALL = re.compile(r"client\.([a-z]+)_([A-Za-z]+)")
+
+
+def test_manifest_asks_for_exactly_the_scopes_the_adapter_uses() -> None:
+    source = "\n".join(path.read_text() for path in ADAPTER.glob("*.py"))
+    called = {f"{family}.{method}" for family, method in WEB_API_CALL.findall(source)}
+    assert called == set(METHOD_SCOPES), "a Web API call with no scope reckoned for it"
+    assert set(BOT_EVENTS) == set(EVENT_SCOPES)
+    needed = COMMAND_SCOPES.union(*METHOD_SCOPES.values(), *EVENT_SCOPES.values())
+    assert set(BOT_SCOPES) == needed  # nothing missing, nothing asked for and unused
+    oauth = manifest(settings_for("sqlite+aiosqlite://", slack_client_id="1.2"))
+    events = oauth["settings"]["event_subscriptions"]["bot_events"]
+    assert {"app_uninstalled", "tokens_revoked"} <= set(events)  # installs forget their token
 
 
 def test_cli_prints_the_manifest(capsys: pytest.CaptureFixture[str]) -> None:

@@ -20,6 +20,7 @@ from adapters.slack.adapter import (
 )
 from adapters.slack.manifest import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH, add_cli
 from adapters.slack.oauth import DatabaseInstallationStore
+from adapters.slack.pages import Pager
 from adapters.slack.sender import InstalledTokens, SlackSender, single_token
 from bot.runtime import Runtime
 
@@ -50,12 +51,13 @@ def mount(app: web.Application, runtime: Runtime) -> None:
 
 def install(runtime: Runtime) -> None:
     settings = runtime.settings
+    pages = Pager(runtime.sessions, runtime.clock)
     if uses_oauth(settings):
         store = DatabaseInstallationStore(runtime)
-        runtime.senders["slack"] = SlackSender(api_url(settings), InstalledTokens(store))
+        runtime.senders["slack"] = SlackSender(api_url(settings), InstalledTokens(store), pages)
     elif settings.slack_bot_token:
         runtime.senders["slack"] = SlackSender(
-            api_url(settings), single_token(settings.slack_bot_token)
+            api_url(settings), single_token(settings.slack_bot_token), pages
         )
 
 

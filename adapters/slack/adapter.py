@@ -27,6 +27,7 @@ from adapters.slack import translate
 from adapters.slack.answer import Answer
 from adapters.slack.manifest import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH, SHORTCUTS
 from adapters.slack.oauth import DatabaseInstallationStore, SignedStateStore
+from adapters.slack.pages import MORE_ACTION, Pager
 from adapters.slack.profiles import Profiles
 from adapters.slack.render import LINK_ACTION, neutral_action_id
 from adapters.slack.translate import Origin
@@ -80,6 +81,7 @@ class SlackAdapter:
         self.settings = runtime.settings
         self.store = store
         self.profiles = Profiles(runtime)
+        self.pages = Pager(runtime.sessions, runtime.clock)
         self.pending: set[asyncio.Future[Any]] = set()
         self.socket: Any = None
         self.bolt = self._build()
@@ -194,13 +196,25 @@ class SlackAdapter:
         try:
             if profile is not None:
                 await self.profiles.mark_synced(who, origin)
-            return await Answer(client, origin).deliver(responses)
+            return await Answer(client, origin, self.pages).deliver(responses)
         except Exception:  # after the turn: never let Bolt turn this into a 404/500
             reference = secrets.token_hex(4)
             log.exception("answering on Slack failed [ref %s]", reference)
             if origin.surface == "command":
                 return {"response_type": "ephemeral", "text": apology(reference)}
             return None
+
+    async def turn_page(
+        self, ack: Any, body: dict[str, Any], value: str, client: AsyncWebClient
+    ) -> None:
+        """A long reply's "Show more" or "Back": the page it names (no core turn needed)."""
+        try:
+            origin, _ = translate.from_block_action(body)
+            page = await self.pages.page(value, origin.user_id)
+            await Answer(client, origin, self.pages).show_page(page)
+        except Exception:  # never let Bolt answer 404/500 for us
+            log.exception("showing a page of a long reply failed")
+        await ack()
 
     async def _late(self, work: asyncio.Future[Any], origin: Origin) -> None:
         """The ack went out empty; what it would have carried goes by response_url."""
@@ -268,8 +282,12 @@ def _register(app: AsyncApp, adapter: SlackAdapter) -> None:
     @app.action(re.compile(".+"))
     async def on_action(ack: Any, body: dict, client: AsyncWebClient) -> None:
         action = (body.get("actions") or [{}])[0]
-        if neutral_action_id(action.get("action_id", "")) == LINK_ACTION:
+        action_id = neutral_action_id(action.get("action_id", ""))
+        if action_id == LINK_ACTION:
             await ack()  # a link button: Slack opened the page, nothing to do
+            return
+        if action_id == MORE_ACTION:
+            await adapter.turn_page(ack, body, action.get("value", ""), client)
             return
         origin, what = translate.from_block_action(body)
         await adapter.run(ack, client, origin, what)

@@ -1,9 +1,10 @@
 """The core's responses delivered to the right Slack surface.
 
-`answer` makes whatever Web API calls a response needs (a modal, a response_url
-post, views.publish) and returns the body for `ack()`, if any: a slash
-command's reply travels in its ack, a modal's field errors in
-`response_action: errors`.
+`Answer.deliver` makes whatever Web API calls a response needs (a modal, a
+response_url post, views.publish) and returns the body for `ack()`, if any: a
+slash command's reply travels in its ack, a modal's field errors in
+`response_action: errors`. Every message is drawn by the pager, so a long one
+goes as its first page with a "Show more" button (`show_page` answers it).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from adapters.slack.modals import (
     render_modal,
     render_notice_modal,
 )
-from adapters.slack.render import render_home, render_message
+from adapters.slack.pages import Page, Pager
+from adapters.slack.render import VIEW_BLOCKS, fallback_text, message_blocks
 from adapters.slack.translate import OPEN_FORM_ACTION, Origin
 from bot.responses import FormErrors, OpenForm, Reply, Response, Update
 from bot.ui import Actions, Button, Divider, Form, Message, Section
@@ -50,9 +52,10 @@ def merge(messages: list[Message]) -> Message | None:
 class Answer:
     """Delivers one turn's responses for one origin."""
 
-    def __init__(self, client: AsyncWebClient, origin: Origin) -> None:
+    def __init__(self, client: AsyncWebClient, origin: Origin, pages: Pager) -> None:
         self.client = client
         self.origin = origin
+        self.pages = pages
 
     async def deliver(self, responses: list[Response]) -> Body | None:
         private = [r.message for r in responses if isinstance(r, Reply) and r.private]
@@ -80,11 +83,11 @@ class Answer:
     async def _after_command(self, private: list[Message], public: list[Message]) -> Body | None:
         mine, everyone = merge(private), merge(public)
         if mine and everyone:
-            await self._respond(everyone, response_type="in_channel")
+            await self._respond(everyone, private=False, response_type="in_channel")
         if mine:
-            return {"response_type": "ephemeral", **render_message(mine)}
+            return {"response_type": "ephemeral", **await self._render(mine, private=True)}
         if everyone:
-            return {"response_type": "in_channel", **render_message(everyone)}
+            return {"response_type": "in_channel", **await self._render(everyone, private=False)}
         return None
 
     async def _after_action(
@@ -104,11 +107,15 @@ class Answer:
                 await self._direct(merge([m for m in (mine, everyone) if m]))
             return
         if update:
-            await self._respond(update, replace_original=True)
+            await self._respond(update, private=self._only_mine(), replace_original=True)
         if mine:
-            await self._respond(mine, response_type="ephemeral", replace_original=False)
+            await self._respond(
+                mine, private=True, response_type="ephemeral", replace_original=False
+            )
         if everyone:
-            await self._respond(everyone, response_type="in_channel", replace_original=False)
+            await self._respond(
+                everyone, private=False, response_type="in_channel", replace_original=False
+            )
 
     async def _after_submission(
         self,
@@ -139,7 +146,7 @@ class Answer:
         if self.origin.is_direct:
             both = merge([m for m in (mine, everyone) if m])
             if both:
-                await self._post(self.origin.channel_id or self.origin.user_id, both)
+                await self._post(self.origin.channel_id or self.origin.user_id, both, private=True)
             return
         if mine:
             await self._private(mine)
@@ -196,16 +203,60 @@ class Answer:
         return meta
 
     async def _update_modal(self, message: Message) -> None:
+        blocks = await self.pages.blocks(
+            message_blocks(message),
+            VIEW_BLOCKS,
+            fallback_text(message),
+            self.origin.workspace,
+            self.origin.user_id,
+        )
+        await self._show_in_modal(blocks)
+
+    async def _show_in_modal(self, blocks: list[dict[str, Any]]) -> None:
         view = self.origin.view or {}
-        modal = render_notice_modal(view.get("title") or "Benchmate", message, self._modal_meta())
+        modal = render_notice_modal(view.get("title") or "Benchmate", blocks, self._modal_meta())
         await self._call(self.client.views_update, view_id=view.get("id"), view=modal)
+
+    # --- pages of a long reply ------------------------------------------------------
+
+    async def show_page(self, page: Page) -> None:
+        """A "Show more" or "Back" button: its page where the button was, or why not."""
+        if not page.found:
+            await self._private(Message(text=page.text))
+        elif self.origin.in_modal:
+            await self._show_in_modal(page.blocks)
+        elif self.origin.in_home:
+            view = {"type": "home", "blocks": page.blocks}
+            await self._call(self.client.views_publish, user_id=self.origin.user_id, view=view)
+        elif self.origin.response_url:
+            # Turn the page of one's own message; a channel's message stays as everyone sees it.
+            mine = self._only_mine()
+            options = (
+                {"replace_original": True}
+                if mine
+                else {"response_type": "ephemeral", "replace_original": False}
+            )
+            await self._send_hook({**options, "text": page.text, "blocks": page.blocks})
+        else:
+            await self._call(
+                self.client.chat_postMessage,
+                channel=self.origin.user_id,
+                text=page.text,
+                blocks=page.blocks,
+            )
+
+    def _only_mine(self) -> bool:
+        """Whether the message a button was pressed in is seen by this person alone."""
+        return self.origin.in_ephemeral or self.origin.is_direct
 
     # --- delivery primitives --------------------------------------------------------
 
     async def _private(self, message: Message) -> None:
         """Only the member sees it: response_url, else an ephemeral, else a DM."""
         if self.origin.response_url:
-            if await self._respond(message, response_type="ephemeral", replace_original=False):
+            if await self._respond(
+                message, private=True, response_type="ephemeral", replace_original=False
+            ):
                 return
         channel = self.origin.channel_id
         if channel and not self.origin.is_direct:
@@ -214,46 +265,58 @@ class Answer:
                 channel=channel,
                 user=self.origin.user_id,
                 thread_ts=self.origin.thread_ts,
-                **render_message(message),
+                **await self._render(message, private=True),
             )
             if posted:
                 return
         await self._direct(message)
 
     async def _public(self, message: Message) -> None:
-        if await self._post(self.origin.channel_id or self.origin.user_id, message):
+        channel = self.origin.channel_id or self.origin.user_id
+        if await self._post(channel, message, private=self.origin.is_direct):
             return
         if self.origin.response_url:  # e.g. the bot is not a member of that channel
-            await self._respond(message, response_type="in_channel", replace_original=False)
+            await self._respond(
+                message, private=False, response_type="in_channel", replace_original=False
+            )
 
     async def _direct(self, message: Message | None) -> None:
         if message is not None:
             # Posting to a user id lands in the app's DM with them.
-            await self._post(self.origin.user_id, message)
+            await self._post(self.origin.user_id, message, private=True)
 
-    async def _post(self, channel: str, message: Message) -> bool:
+    async def _post(self, channel: str, message: Message, *, private: bool) -> bool:
         return await self._call(
             self.client.chat_postMessage,
             channel=channel,
             thread_ts=self.origin.thread_ts,
             unfurl_links=False,
             unfurl_media=False,
-            **render_message(message),
+            **await self._render(message, private=private),
         )
 
     async def _publish_home(self, message: Message | None) -> None:
         if message is not None:
-            await self._call(
-                self.client.views_publish, user_id=self.origin.user_id, view=render_home(message)
-            )
+            view = await self.pages.home(message, self.origin.workspace, self.origin.user_id)
+            await self._call(self.client.views_publish, user_id=self.origin.user_id, view=view)
 
-    async def _respond(self, message: Message, **options: Any) -> bool:
+    async def _render(self, message: Message, *, private: bool) -> Body:
+        """Text and blocks; a long message's further pages readable by this person
+        alone when `private`, else by anyone who sees it."""
+        reader = self.origin.user_id if private else None
+        return await self.pages.message(message, self.origin.workspace, reader)
+
+    async def _respond(self, message: Message, *, private: bool, **options: Any) -> bool:
         if not self.origin.response_url:
             await self._direct(message)
             return True
+        return await self._send_hook({**options, **await self._render(message, private=private)})
+
+    async def _send_hook(self, body: Body) -> bool:
+        assert self.origin.response_url
         hook = AsyncWebhookClient(self.origin.response_url)
         try:
-            result = await hook.send_dict({**options, **render_message(message)})
+            result = await hook.send_dict(body)
         except (ClientError, TimeoutError) as problem:
             log.warning("response_url post failed: %s", problem)
             return False

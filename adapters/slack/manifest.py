@@ -12,18 +12,23 @@ EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 
-BOT_SCOPES = [
-    "commands",
-    "chat:write",
-    "im:write",
-    "im:history",
-    "app_mentions:read",
-    "users:read",
-    "users:read.email",
-    "channels:read",
-    "groups:read",
-]
+# Each bot scope, and what in this adapter needs it. Nothing more: Slack shows
+# admins this list at install time.
+SCOPE_USES = {
+    "commands": "slash commands and global shortcuts",
+    "chat:write": "replies, ephemeral notes, DMs and channel posts (chat.post*)",
+    "im:write": "opening a DM for a proactive message (conversations.open)",
+    "im:history": "DMs to the bot as commands (message.im); the outbox's restart check in DMs",
+    "channels:history": "the outbox's restart check in public channels (conversations.history)",
+    "groups:history": "the outbox's restart check in private channels (conversations.history)",
+    "app_mentions:read": "@Benchmate in a channel (app_mention)",
+    "users:read": "name and time zone on first sight (users.info)",
+    "users:read.email": "email on first sight, to join one person's Slack and Teams (users.info)",
+}
+BOT_SCOPES = list(SCOPE_USES)
 BOT_EVENTS = ["app_home_opened", "app_mention", "message.im"]
+# With OAuth installs, so an uninstalled workspace's token is dropped.
+INSTALL_EVENTS = ["app_uninstalled", "tokens_revoked"]
 # (slash command, description, usage hint)
 COMMANDS = [
     ("/mentor", "Find a mentor, or manage your mentoring", "find [specialism] | status | help"),
@@ -53,7 +58,7 @@ def manifest(settings: Settings, name: str = "Benchmate") -> dict[str, Any]:
         for command in commands:
             command["url"] = url
     settings_part: dict[str, Any] = {
-        "event_subscriptions": {"bot_events": BOT_EVENTS},
+        "event_subscriptions": {"bot_events": list(BOT_EVENTS)},
         "interactivity": {"is_enabled": True},
         "org_deploy_enabled": False,
         "socket_mode_enabled": socket_mode,
@@ -65,6 +70,7 @@ def manifest(settings: Settings, name: str = "Benchmate") -> dict[str, Any]:
     oauth: dict[str, Any] = {"scopes": {"bot": BOT_SCOPES}}
     if settings.slack_client_id:
         oauth["redirect_urls"] = [settings.public_url + REDIRECT_PATH]
+        settings_part["event_subscriptions"]["bot_events"] += INSTALL_EVENTS
     return {
         "display_information": {
             "name": name,

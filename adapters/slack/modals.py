@@ -21,11 +21,10 @@ from adapters.slack.render import (
     fit,
     mrkdwn,
     plain,
-    render_blocks,
     render_options,
 )
 from bot.forms import DEFAULT_MAX_LENGTH
-from bot.ui import Form, Input, Message
+from bot.ui import Form, Input
 
 MODAL_TITLE = 24
 MODAL_BUTTON = 24
@@ -93,14 +92,15 @@ def render_modal(
     }
 
 
-def render_notice_modal(title: str, message: Message, meta: dict[str, Any]) -> dict[str, Any]:
-    """A modal that only shows a message (a button inside a modal said something)."""
+def render_notice_modal(
+    title: str, blocks: list[dict[str, Any]], meta: dict[str, Any]
+) -> dict[str, Any]:
+    """A modal that only shows drawn blocks (a button inside a modal said something)."""
     return {
         "type": "modal",
         "title": plain(title, MODAL_TITLE),
         "close": plain("Done", MODAL_BUTTON),
-        "blocks": render_blocks(message.blocks or [], VIEW_BLOCKS)
-        or [{"type": "section", "text": mrkdwn(fit(message.text, SECTION_TEXT))}],
+        "blocks": blocks[:VIEW_BLOCKS],
         "private_metadata": pack_metadata(meta),
     }
 

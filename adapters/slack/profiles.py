@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.translate import Origin
-from bot import identities
+from bot import conversations
 from bot.inbound import Identity, Profile
 from bot.runtime import Runtime
 
@@ -60,7 +60,7 @@ class Profiles:
         if self._fresh(self.synced.get(who), now):
             self.synced.move_to_end(who)
             return None
-        stored = await identities.profile_synced_at(self.runtime.sessions, who)
+        stored = await conversations.profile_synced_at(self.runtime.sessions, who)
         if self._fresh(stored, now):
             self._remember(who, stored)  # type: ignore[arg-type]
             return None
@@ -74,7 +74,7 @@ class Profiles:
         return profile_from_user(user)
 
     async def mark_synced(self, who: Identity, origin: Origin) -> None:
-        await identities.mark_profile_synced(
+        await conversations.mark_profile_synced(
             self.runtime.sessions, who, self.runtime.clock.now(), conversation_of(origin)
         )
 

@@ -2,12 +2,15 @@
 
 Every string from the core is plain text, so each one is escaped (&, <, >)
 before it reaches Slack: `<!channel>` or `<@U123>` typed by a member shows as
-text and pings nobody. Content that would break a limit is split or trimmed,
-never sent for Slack to reject.
+text and pings nobody. Content that would break a limit is split into more
+blocks, and blocks into pages (`paginate`), never sent for Slack to reject:
+adapters/slack/pages.py keeps the pages behind a "Show more" button; where it
+cannot, the first page goes with a note of what was left out.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from typing import Any
 
@@ -48,6 +51,10 @@ CONFIRM_TITLE = 100
 CONFIRM_TEXT = 300
 CONFIRM_BUTTON = 30
 FALLBACK_TEXT = 3000
+# Not in the reference, but Slack refuses a message whose blocks hold more than
+# about 12,000 characters in all (`msg_blocks_too_long`, slackapi/bolt-js#2509).
+# A page's blocks stay under this, counted as JSON (more than the text alone).
+PAGE_CHARACTERS = 11_000
 
 # Buttons may share a neutral action id (one "Request" per mentor); Slack wants
 # them unique within a message, so repeats get "#2", "#3", ... which inbound strips.
@@ -110,8 +117,8 @@ def neutral_action_id(action_id: str) -> str:
 def render_message(message: Message, max_blocks: int = MESSAGE_BLOCKS) -> dict[str, Any]:
     """`text` (notification and fallback) and `blocks` for chat.postMessage and friends."""
     return {
-        "text": fit(message.text, FALLBACK_TEXT) or " ",
-        "blocks": render_blocks(message.blocks or _as_sections(message.text), max_blocks),
+        "text": fallback_text(message),
+        "blocks": render_blocks(message_blocks(message), max_blocks),
     }
 
 
@@ -119,14 +126,60 @@ def render_home(message: Message) -> dict[str, Any]:
     return {"type": "home", "blocks": render_blocks(message.blocks, VIEW_BLOCKS)}
 
 
+def fallback_text(message: Message) -> str:
+    return fit(message.text, FALLBACK_TEXT) or " "
+
+
+def message_blocks(message: Message) -> list[Block]:
+    return message.blocks or _as_sections(message.text)
+
+
 def render_blocks(blocks: list[Block], max_blocks: int = MESSAGE_BLOCKS) -> list[dict[str, Any]]:
-    ids = _ActionIds()
-    drawn = [slack for block in blocks for slack in _block(block, ids)]
-    if len(drawn) <= max_blocks:
-        return drawn
-    hidden = len(drawn) - (max_blocks - 1)
+    """The first page only, with a note of what did not fit (when pages cannot be kept)."""
+    drawn = draw_blocks(blocks)
+    return first_page(drawn, paginate(drawn, max_blocks))
+
+
+def first_page(
+    drawn: list[dict[str, Any]], pages: list[list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    if len(pages) == 1:
+        return pages[0]
+    hidden = len(drawn) - len(pages[0])
     note = f"…and {hidden} more that did not fit here. Ask me for fewer at a time to see them."
-    return [*drawn[: max_blocks - 1], {"type": "context", "elements": [mrkdwn(escape(note))]}]
+    return [*pages[0], {"type": "context", "elements": [mrkdwn(escape(note))]}]
+
+
+def draw_blocks(blocks: list[Block]) -> list[dict[str, Any]]:
+    """Every neutral block as Block Kit, however many that makes."""
+    ids = _ActionIds()
+    return [slack for block in blocks for slack in _block(block, ids)]
+
+
+def paginate(drawn: list[dict[str, Any]], max_blocks: int) -> list[list[dict[str, Any]]]:
+    """Blocks cut into pages Slack accepts: one page when all fit, else pages that
+    leave a block free for page buttons (or a note) and stay under PAGE_CHARACTERS."""
+    sizes = [len(json.dumps(block, ensure_ascii=False)) for block in drawn]
+    if len(drawn) <= max_blocks and sum(sizes) <= PAGE_CHARACTERS:
+        return [drawn]
+    pages: list[list[dict[str, Any]]] = [[]]
+    used = 0
+    for block, size in zip(drawn, sizes, strict=True):
+        page = pages[-1]
+        if page and (len(page) >= max_blocks - 1 or used + size > PAGE_CHARACTERS):
+            carried = _trailing_headings(page)  # a heading goes with what it heads
+            pages.append(carried)
+            used = sum(len(json.dumps(b, ensure_ascii=False)) for b in carried)
+        pages[-1].append(block)
+        used += size
+    return pages
+
+
+def _trailing_headings(page: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    carried: list[dict[str, Any]] = []
+    while len(page) > 1 and page[-1]["type"] in ("header", "divider"):
+        carried.insert(0, page.pop())
+    return [block for block in carried if block["type"] == "header"]
 
 
 def _as_sections(text: str) -> list[Block]:
@@ -157,10 +210,7 @@ def _block(block: Block, ids: _ActionIds) -> list[dict[str, Any]]:
             return sections
         case Fields(pairs=pairs):
             fields = [mrkdwn(_field(label, value)) for label, value in pairs]
-            return [
-                {"type": "section", "fields": fields[start : start + FIELDS_PER_SECTION]}
-                for start in range(0, len(fields), FIELDS_PER_SECTION)
-            ]
+            return [{"type": "section", "fields": group} for group in _field_groups(fields)]
         case Actions(buttons=buttons):
             elements = [render_button(button, ids) for button in buttons]
             return [
@@ -178,6 +228,20 @@ def _block(block: Block, ids: _ActionIds) -> list[dict[str, Any]]:
         case Divider():
             return [{"type": "divider"}]
     return []
+
+
+def _field_groups(fields: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """At most 10 fields to a section, and no more text than one section's."""
+    groups: list[list[dict[str, Any]]] = [[]]
+    used = 0
+    for field in fields:
+        size = len(field["text"])
+        if groups[-1] and (len(groups[-1]) == FIELDS_PER_SECTION or used + size > SECTION_TEXT):
+            groups.append([])
+            used = 0
+        groups[-1].append(field)
+        used += size
+    return [group for group in groups if group]
 
 
 def _field(label: str, value: str) -> str:

@@ -10,12 +10,14 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 from aiohttp import ClientError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.oauth import DatabaseInstallationStore
+from adapters.slack.pages import Pager
 from adapters.slack.render import render_message
 from bot.delivery import PermanentFailure, RetryLater, Target
 from bot.ui import Message
@@ -47,9 +49,11 @@ class SlackSender:
     # Slack allows about one message per second in a conversation (chat.postMessage).
     per_conversation_interval = 1.0
 
-    def __init__(self, base_url: str, find_token: TokenFinder) -> None:
+    def __init__(self, base_url: str, find_token: TokenFinder, pages: Pager | None = None) -> None:
         self.base_url = base_url
         self.find_token = find_token
+        # Without a pager (no database at hand) a long message goes trimmed, with a note.
+        self.pages = pages
         self.clients: dict[str, AsyncWebClient] = {}
 
     def client(self, token: str) -> AsyncWebClient:
@@ -69,12 +73,18 @@ class SlackSender:
                 unfurl_links=False,
                 unfurl_media=False,
                 **extra,
-                **render_message(message),
+                **await self._render(target, message),
             )
         except SlackApiError as problem:
             raise failure(problem) from problem
         except (ClientError, TimeoutError) as problem:
             raise RetryLater(f"Slack unreachable: {problem}") from problem
+
+    async def _render(self, target: Target, message: Message) -> dict[str, Any]:
+        if self.pages is None:
+            return render_message(message)
+        reader = None if target.channel_id else target.user_id  # a channel: anyone there
+        return await self.pages.message(message, target.workspace, reader)
 
     async def delivered(self, target: Target, key: str) -> bool:
         """Whether a message tagged with this outbox key is already in the conversation."""

@@ -42,6 +42,8 @@ class Origin:
     thread_ts: str | None = None
     command_text: str = ""
     meta: dict[str, Any] | None = None
+    # The message a button was pressed in is an ephemeral one (only this person sees it).
+    in_ephemeral: bool = False
 
     @property
     def in_modal(self) -> bool:
@@ -193,9 +195,8 @@ def from_block_action(body: dict[str, Any]) -> tuple[Origin, ButtonPress | Comma
     user = body.get("user") or {}
     action = (body.get("actions") or [{}])[0]
     view = body.get("view") or None
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-        "channel_id"
-    )
+    container = body.get("container") or {}
+    channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
     origin = Origin(
         surface="action",
         user_id=user.get("id", ""),
@@ -207,6 +208,7 @@ def from_block_action(body: dict[str, Any]) -> tuple[Origin, ButtonPress | Comma
         trigger_id=body.get("trigger_id"),
         view=_view_facts(view),
         meta=unpack_metadata(view.get("private_metadata", "")) if view else None,
+        in_ephemeral=bool(container.get("is_ephemeral")),
     )
     action_id = neutral_action_id(action.get("action_id", ""))
     if action_id == OPEN_FORM_ACTION:

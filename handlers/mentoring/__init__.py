@@ -14,8 +14,10 @@ from handlers.mentoring import (  # noqa: F401  (importing registers the routes)
     find,
     jobs,
     meetings,
+    nudges,
     profile,
     requests,
+    schemes,
     status,
 )
 from handlers.mentoring.router import router

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from bot.context import Context
-from bot.forms import check, with_errors
+from bot.forms import check
 from bot.inbound import FormSubmission
 from bot.ui import Form, Input, Option
-from handlers.mentoring.common import for_relationship, own_active_relationship, partner_of
+from handlers.mentoring import schedule
+from handlers.mentoring.common import (
+    errors_shown,
+    for_relationship,
+    own_active_relationship,
+    partner_of,
+)
 from handlers.mentoring.router import router
 from store import mentoring as store
 from store.mentoring import FORMATS, Relationship
@@ -98,8 +104,7 @@ async def save(ctx: Context, submitted: FormSubmission) -> None:
         errors["objectives"] = f"Please keep to {MAX_OBJECTIVES} objectives or fewer."
     elif any(len(o) > 300 for o in objectives):
         errors["objectives"] = "Please keep each objective under 300 characters."
-    if errors:
-        ctx.form_errors(with_errors(form, submitted.fields, errors))
+    if errors_shown(ctx, form, submitted, errors):
         return
     values = checked.values
     first_time = relationship.agreed_at is None
@@ -108,6 +113,9 @@ async def save(ctx: Context, submitted: FormSubmission) -> None:
     relationship.confidentiality = values["confidentiality"]
     relationship.expected_months = int(values["months"])
     relationship.agreed_at = ctx.now()
+    scheme = await store.scheme(ctx.session, relationship.scheme_id)
+    if scheme is not None:
+        schedule.agreed(relationship, scheme)
     await store.replace_objectives(ctx.session, relationship.id, objectives, ctx.now())
     partner = await partner_of(ctx, relationship)
     verb = "filled in" if first_time else "updated"

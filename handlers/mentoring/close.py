@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.context import Context
-from bot.forms import check, with_errors
 from bot.inbound import FormSubmission
 from bot.ui import Button, Form, Input, Message, Option
 from handlers.mentoring import evaluations
@@ -16,6 +15,7 @@ from handlers.mentoring.common import (
     partner_of,
     role_in,
     today,
+    valid,
 )
 from handlers.mentoring.router import router
 from store import mentoring as store
@@ -60,12 +60,10 @@ async def close(ctx: Context, submitted: FormSubmission) -> None:
     relationship = await own_active_relationship(ctx, submitted.state)
     if relationship is None:
         return
-    form = exit_form(relationship)
-    checked = check(form, submitted.fields)
-    if not checked.ok:
-        ctx.form_errors(with_errors(form, submitted.fields, checked.errors))
+    values = valid(ctx, exit_form(relationship), submitted)
+    if values is None:
         return
-    reason, comment = checked.values["reason"], checked.values.get("comment")
+    reason, comment = values["reason"], values.get("comment")
     if not await store.close_relationship(
         ctx.session, relationship, ctx.member.id, reason, comment, ctx.now()
     ):
@@ -82,7 +80,11 @@ async def close(ctx: Context, submitted: FormSubmission) -> None:
     )
     await _tell_coordinator(ctx, relationship, reason, comment)
     if relationship.end_prompted_at is None:
-        await evaluations.prompt(ctx.session, relationship, "end", ctx.now())
+        for invitation in evaluations.prompts(relationship, "end"):
+            await ctx.notify(
+                invitation.member_id, invitation.message, key=invitation.key, kind="mentor"
+            )
+        relationship.end_prompted_at, relationship.end_due_on = ctx.now(), None
     offer = reoffer_message()
     if role_in(relationship, ctx.member.id) == "mentor":
         ctx.reply("The relationship is closed, and your partner has been told kindly.")

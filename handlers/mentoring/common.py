@@ -5,9 +5,12 @@ from __future__ import annotations
 import calendar
 from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import Any
 
 from bot.context import Context
-from bot.ui import Actions, Button, Message, Section
+from bot.forms import check, with_errors
+from bot.inbound import FormSubmission
+from bot.ui import Actions, Button, Form, Message, Section
 from handlers.mentoring.router import router
 from store import mentoring as store
 from store.mentoring import Relationship, Scheme
@@ -50,10 +53,63 @@ def member_line(member: Member) -> str:
 
 
 async def scheme_for(ctx: Context) -> Scheme | None:
-    """The scheme a member finds mentors in: their first self-select scheme, else their first."""
+    """The scheme a member finds mentors in: the first of theirs that lets mentees choose
+    today, else the first self-select one, else their first."""
     mine = await store.schemes_of(ctx.session, ctx.member.id)
-    chosen = [s for s in mine if s.self_select] or mine
-    return chosen[0] if chosen else None
+    day = today(ctx)
+    ranked = sorted(mine, key=lambda s: (closed_to_mentees(s, day) is not None, not s.self_select))
+    return ranked[0] if ranked else None
+
+
+def window_text(scheme: Scheme, day: date) -> str:
+    """The application window in words, e.g. "Open for applications until 31 January 2027"."""
+    opens, closes = scheme.opens_on, scheme.closes_on
+    if opens and day < opens:
+        return f"Opens for applications on {opens:%-d %B %Y}" + (
+            f", until {closes:%-d %B %Y}" if closes else ""
+        )
+    if closes and day > closes:
+        return f"Closed to applications since {closes:%-d %B %Y}"
+    return f"Open for applications until {closes:%-d %B %Y}" if closes else "Open for applications"
+
+
+def closed_to_mentees(scheme: Scheme, day: date) -> str | None:
+    """Why a mentee can't look for or ask a mentor in this scheme today; None when they can."""
+    if not scheme.self_select:
+        return (
+            f"In the {scheme.name} the coordinator matches mentees with mentors, "
+            "so you're on their list — I'll tell you when you're matched."
+        )
+    if scheme.opens_on and day < scheme.opens_on:
+        return (
+            f"The {scheme.name} opens for applications on {scheme.opens_on:%-d %B %Y}. "
+            "You're on its list, so type mentor find then and I'll suggest mentors."
+        )
+    if scheme.closes_on and day > scheme.closes_on:
+        return (
+            f"The {scheme.name} closed to new requests on {scheme.closes_on:%-d %B %Y}, "
+            "so I can't send requests in it just now. Your coordinator can still help — "
+            "type mentor schemes to see who runs it."
+        )
+    return None
+
+
+async def scheme_to_run(ctx: Context, args: str) -> Scheme | None:
+    """The scheme named (or the only one) among those this member may run."""
+    mine = await store.coordinates(ctx.session, ctx.member.id)
+    wanted = args.split()[0].lower() if args.split() else ""
+    chosen = [s for s in mine if s.short_name == wanted] if wanted else mine
+    if not mine and ctx.has_role("admin"):
+        ctx.reply("There are no mentoring schemes yet. Type mentor scheme new to set one up.")
+        return None
+    if not mine:
+        ctx.reply(COORDINATORS_ONLY)
+        return None
+    if len(chosen) != 1:
+        names = ", ".join(s.short_name for s in mine)
+        ctx.reply(f"Which scheme? Add its short name, one of: {names}.")
+        return None
+    return chosen[0]
 
 
 async def partner_of(ctx: Context, relationship: Relationship) -> Member:
@@ -108,6 +164,21 @@ async def own_active_relationship(ctx: Context, value: str) -> Relationship | No
         )
         return None
     return found
+
+
+def valid(ctx: Context, form: Form, submitted: FormSubmission) -> dict[str, Any] | None:
+    """The submitted values, or None once the form is shown again with its errors."""
+    checked = check(form, submitted.fields)
+    return None if errors_shown(ctx, form, submitted, checked.errors) else checked.values
+
+
+def errors_shown(
+    ctx: Context, form: Form, submitted: FormSubmission, errors: dict[str, str]
+) -> bool:
+    """Show the form again as typed, an error beside each field that has one; nothing saved."""
+    if errors:
+        ctx.form_errors(with_errors(form, submitted.fields, errors))
+    return bool(errors)
 
 
 def card(text: str, *buttons: Button) -> Message:

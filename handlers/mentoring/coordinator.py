@@ -12,7 +12,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Context
-from bot.forms import check, with_errors
+from bot.forms import check
 from bot.inbound import FormSubmission
 from bot.ui import Actions, Block, Button, Fields, Form, Heading, Input, Message, Option, Section
 from bot.ui import Context as Hint
@@ -21,7 +21,9 @@ from handlers.mentoring.common import (
     COORDINATORS_ONLY,
     STALE_BUTTON,
     as_id,
+    errors_shown,
     is_coordinator_of,
+    scheme_to_run,
     today,
 )
 from handlers.mentoring.matching import Score, assign, score, score_matrix
@@ -30,24 +32,6 @@ from handlers.mentoring.router import router
 from handlers.mentoring.suggest import seeker_for
 from store import mentoring as store
 from store.mentoring import EXIT_REASONS, MatchDraft, MentorRequest, Scheme
-
-STALLED_AFTER_CADENCES = 2
-
-
-async def scheme_to_run(ctx: Context, args: str) -> Scheme | None:
-    """The scheme named (or the only one) among those this member may run."""
-    mine = await store.coordinates(ctx.session, ctx.member.id)
-    wanted = args.split()[0].lower() if args.split() else ""
-    chosen = [s for s in mine if s.short_name == wanted] if wanted else mine
-    if not mine:
-        ctx.reply(COORDINATORS_ONLY)
-        return None
-    if len(chosen) != 1:
-        names = ", ".join(s.short_name for s in mine)
-        ctx.reply(f"Which scheme? Add its short name, one of: {names}.")
-        return None
-    return chosen[0]
-
 
 # --- the batch match -------------------------------------------------------------------
 
@@ -106,6 +90,7 @@ async def pair_scores(session: AsyncSession, pairs: list[tuple[int, int]]) -> li
     "match",
     summary="Match everyone waiting in your scheme (coordinators)",
     example="mentor match cims",
+    shown_to="coordinator",
 )
 async def match(ctx: Context, args: str) -> None:
     scheme = await scheme_to_run(ctx, args)
@@ -241,8 +226,7 @@ async def swap(ctx: Context, submitted: FormSubmission) -> None:
     first, second = (int(checked.values.get(k) or 0) for k in ("first", "second"))
     if not errors and first == second:
         errors["second"] = "Please choose two different pairs."
-    if errors:
-        ctx.form_errors(with_errors(form, submitted.fields, errors))
+    if errors_shown(ctx, form, submitted, errors):
         return
     pairs = [list(pair) for pair in draft.pairs]
     pairs[first][1], pairs[second][1] = pairs[second][1], pairs[first][1]
@@ -317,6 +301,7 @@ async def approve(ctx: Context, value: str) -> None:
     "report",
     summary="Your scheme's pairs, meetings and evaluations (coordinators)",
     example="mentor report cims",
+    shown_to="coordinator",
 )
 async def report(ctx: Context, args: str) -> None:
     words = args.split()
@@ -341,12 +326,9 @@ async def report_message(ctx: Context, scheme: Scheme) -> Message:
     lines_ = await store.pair_lines(ctx.session, scheme.id)
     requests = await store.request_counts(ctx.session, scheme.id)
     returns = await store.returns_by_stage(ctx.session, scheme.id)
-    day = today(ctx)
-    stalled_before = day - timedelta(weeks=scheme.cadence_weeks * STALLED_AFTER_CADENCES)
     active = [p for p in lines_ if p.status == "active"]
-    stalled = [
-        p for p in active if (p.last_meeting_on or ctx.local(p.started).date()) < stalled_before
-    ]
+    # The same rule as the nudges' digest: missed cycles or weeks without a meeting.
+    stalled = [p for p in active if p.stalled]
     closed = [p for p in lines_ if p.status == "closed"]
     pairs = [
         ("Active pairs", str(len(active))),

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot import anonymity, outbox
+from bot import anonymity
 from bot.context import Context
-from bot.forms import check, with_errors
 from bot.inbound import FormSubmission
+from bot.outbox import Queued
 from bot.ui import Button, Form, Input, Option
-from handlers.mentoring.common import STALE_BUTTON, as_id, card, role_in, today
+from handlers.mentoring.common import STALE_BUTTON, as_id, card, role_in, today, valid
 from handlers.mentoring.router import router
 from store import mentoring as store
-from store.mentoring import STAGES_OF_EVALUATION, EvaluationResponse, Relationship
+from store.mentoring import STAGES_OF_EVALUATION, DuePair, EvaluationResponse, Relationship
 
 QUESTIONS = {
     "useful": "How useful has mentoring been so far?",
@@ -31,10 +28,8 @@ SCALE = [
 ]
 
 
-async def prompt(
-    session: AsyncSession, relationship: Relationship, stage: str, now: datetime
-) -> int:
-    """Ask both of the pair for the evaluation, once each (the outbox key sees to that)."""
+def prompts(pair: DuePair | Relationship, stage: str) -> list[Queued]:
+    """The evaluation invitation for each of the pair; the outbox key makes each one once."""
     name = STAGE_NAMES[stage]
     text = (
         f"It's time for your {name} mentoring evaluation: three quick scores and an optional "
@@ -45,23 +40,19 @@ async def prompt(
         Button(
             label=f"Answer the {name} evaluation",
             action_id="mentor.evaluate",
-            value=f"{relationship.id}:{stage}",
+            value=f"{pair.id}:{stage}",
             style="primary",
         ),
     )
-    sent = 0
-    for member_id in (relationship.mentee_id, relationship.mentor_id):
-        sent += await outbox.enqueue(
-            session,
-            key=f"mentor.eval:{relationship.id}:{stage}:{member_id}",
+    return [
+        Queued(
+            key=f"mentor.eval:{pair.id}:{stage}:{member_id}",
             kind="mentor",
             message=message,
-            now=now,
             member_id=member_id,
         )
-    column = "midpoint_prompted_at" if stage == "midpoint" else "end_prompted_at"
-    setattr(relationship, column, getattr(relationship, column) or now)
-    return sent
+        for member_id in (pair.mentee_id, pair.mentor_id)
+    ]
 
 
 def _parse(value: str) -> tuple[int | None, str]:
@@ -124,12 +115,10 @@ async def answer(ctx: Context, submitted: FormSubmission) -> None:
     if relationship is None:
         return
     stage = _parse(submitted.state)[1]
-    form = evaluation_form(stage, submitted.state)
-    checked = check(form, submitted.fields)
-    if not checked.ok:
-        ctx.form_errors(with_errors(form, submitted.fields, checked.errors))
+    values = valid(ctx, evaluation_form(stage, submitted.state), submitted)
+    if values is None:
         return
-    scores = {key: int(checked.values[key]) for key in QUESTIONS}
+    scores = {key: int(values[key]) for key in QUESTIONS}
     saved = await store.record_evaluation(
         ctx.session,
         relationship,
@@ -137,7 +126,7 @@ async def answer(ctx: Context, submitted: FormSubmission) -> None:
         stage,
         role_in(relationship, ctx.member.id),
         scores,
-        checked.values.get("comment"),
+        values.get("comment"),
         today(ctx),
     )
     ctx.reply("Thank you — your answers are saved anonymously." if saved else already_answered())

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bot.context import Context
 from bot.ui import Actions, Block, Button, Heading, Message, Section
 from bot.ui import Context as Hint
-from handlers.mentoring.common import NOT_IN_A_SCHEME, scheme_for, today
+from handlers.mentoring.common import NOT_IN_A_SCHEME, closed_to_mentees, scheme_for, today
 from handlers.mentoring.router import router
 from handlers.mentoring.suggest import PAGE, Found, Suggestion, seeker_for, suggest
 from store import mentoring as store
@@ -57,11 +57,9 @@ async def show(ctx: Context, search: Search) -> None:
             "choose “Both mentor and mentee” in mentor profile edit."
         )
         return
-    if not scheme.self_select:
-        ctx.reply(
-            f"In the {scheme.name} the coordinator matches mentees with mentors, "
-            "so you're on their list — I'll tell you when you're matched."
-        )
+    closed = closed_to_mentees(scheme, today(ctx))
+    if closed:
+        ctx.reply(closed)
         return
     found = await suggest(
         ctx.session,

@@ -1,4 +1,5 @@
-"""The mentoring tick: lapse unanswered requests kindly, and prompt evaluations when due.
+"""The mentoring tick: lapse unanswered requests kindly, keep each pair's meeting rhythm,
+and prompt evaluations when due.
 
 Safe to re-run at the same instant: each step is a guarded update or an
 outbox row with a unique key.
@@ -11,18 +12,28 @@ from zoneinfo import ZoneInfo
 
 from bot import outbox
 from bot.runtime import Runtime
-from handlers.mentoring import evaluations
-from handlers.mentoring.common import add_months
+from handlers.mentoring import evaluations, nudges
 from handlers.mentoring.requests import next_suggestion
 from handlers.mentoring.router import router
 from store import mentoring as store
-from store.mentoring import MentorRequest
+from store.mentoring import STAGES_OF_EVALUATION, MentorRequest
 from store.models import Member
 
 
 @router.job("mentoring", every=timedelta(minutes=10))
 async def tick(runtime: Runtime, now: datetime) -> int:
-    return await expire_requests(runtime, now) + await prompt_evaluations(runtime, now)
+    return (
+        await expire_requests(runtime, now)
+        + await meeting_rhythm(runtime, now)
+        + await prompt_evaluations(runtime, now)
+    )
+
+
+async def meeting_rhythm(runtime: Runtime, now: datetime) -> int:
+    """Nudges, "did you meet?", missed cycles and the coordinators' digest (see nudges)."""
+    day = now.astimezone(ZoneInfo(runtime.settings.benchmate_timezone)).date()
+    async with runtime.sessions() as session, session.begin():
+        return await nudges.sweep(session, day, now)
 
 
 async def expire_requests(runtime: Runtime, now: datetime) -> int:
@@ -57,18 +68,14 @@ async def expire_requests(runtime: Runtime, now: datetime) -> int:
 
 
 async def prompt_evaluations(runtime: Runtime, now: datetime) -> int:
+    """Both of each pair are asked for the mid-point and end evaluations when due."""
+    day = now.astimezone(ZoneInfo(runtime.settings.benchmate_timezone)).date()
     done = 0
     async with runtime.sessions() as session, session.begin():
-        for stage in ("midpoint", "end"):
-            for relationship in await store.due_for_evaluation(session, stage):
-                scheme = await store.scheme(session, relationship.scheme_id)
-                if scheme is None:
-                    continue
-                months = (
-                    scheme.midpoint_months
-                    if stage == "midpoint"
-                    else relationship.expected_months or scheme.length_months
-                )
-                if add_months(relationship.started_at.date(), months) <= now.date():
-                    done += await evaluations.prompt(session, relationship, stage, now)
+        for stage in STAGES_OF_EVALUATION:
+            pairs = await store.due(session, stage, day)
+            invitations = [each for pair in pairs for each in evaluations.prompts(pair, stage)]
+            done += await outbox.enqueue_many(session, invitations, now)
+            prompted = {f"{stage}_prompted_at": now, f"{stage}_due_on": None}
+            await store.apply_changes(session, {pair.id: prompted for pair in pairs})
     return done

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.context import Context
 from bot.forms import check, with_errors
 from bot.inbound import FormSubmission
 from bot.ui import Context as Hint
 from bot.ui import Fields, Form, Heading, Input, Message, Option, Section
+from handlers.mentoring import schedule
 from handlers.mentoring.common import (
     for_relationship,
     own_active_relationship,
@@ -25,7 +28,7 @@ async def log(ctx: Context, relationship: Relationship) -> None:
     ctx.open_form(await log_form(ctx, relationship))
 
 
-async def log_form(ctx: Context, relationship: Relationship) -> Form:
+async def log_form(ctx: Context, relationship: Relationship, held_on: date | None = None) -> Form:
     objectives = await store.objectives_of(ctx.session, relationship.id)
     reviews = [
         Input(
@@ -43,7 +46,12 @@ async def log_form(ctx: Context, relationship: Relationship) -> Form:
         title="Log a meeting",
         state=str(relationship.id),
         inputs=[
-            Input(name="held_on", label="Date", kind="date", initial=today(ctx).isoformat()),
+            Input(
+                name="held_on",
+                label="Date",
+                kind="date",
+                initial=(held_on or today(ctx)).isoformat(),
+            ),
             Input(
                 name="happened",
                 label="Did the meeting happen?",
@@ -115,12 +123,9 @@ async def save(ctx: Context, submitted: FormSubmission) -> None:
                 created_at=ctx.now(),
             )
         )
-    if happened and (
-        relationship.last_meeting_on is None or held_on > relationship.last_meeting_on
-    ):
-        relationship.last_meeting_on = held_on
-    if next_on:
-        relationship.next_meeting_on = next_on
+    scheme = await store.scheme(ctx.session, relationship.scheme_id)
+    if scheme is not None:
+        schedule.logged(relationship, scheme, held_on, happened, next_on, today(ctx))
     await ctx.session.flush()
     booked = f" Next meeting: {next_on:%A %-d %B}." if next_on else ""
     ctx.reply(f"Meeting logged.{booked} Type mentor meetings to see your log.")

@@ -10,11 +10,13 @@ from bot.context import Context
 from bot.forms import check, with_errors
 from bot.inbound import FormSubmission
 from bot.ui import Actions, Button, Form, Input, Message, Section
+from handlers.mentoring import schedule
 from handlers.mentoring.common import (
     NOT_IN_A_SCHEME,
     STALE_BUTTON,
     as_id,
     card,
+    closed_to_mentees,
     member_line,
     scheme_for,
     today,
@@ -34,7 +36,9 @@ async def ask(ctx: Context, value: str) -> None:
     if scheme is None:
         ctx.reply(NOT_IN_A_SCHEME)
         return
-    problem = await why_not(ctx.session, scheme, ctx.member.id, mentor_id, today(ctx))
+    problem = closed_to_mentees(scheme, today(ctx)) or await why_not(
+        ctx.session, scheme, ctx.member.id, mentor_id, today(ctx)
+    )
     if problem:
         ctx.reply(problem)
         return
@@ -75,7 +79,9 @@ async def send(ctx: Context, submitted: FormSubmission) -> None:
     if not checked.ok:
         ctx.form_errors(with_errors(form, submitted.fields, checked.errors))
         return
-    problem = await why_not(ctx.session, scheme, ctx.member.id, mentor.id, today(ctx))
+    problem = closed_to_mentees(scheme, today(ctx)) or await why_not(
+        ctx.session, scheme, ctx.member.id, mentor.id, today(ctx)
+    )
     if problem:
         ctx.reply(problem)
         return
@@ -217,6 +223,9 @@ async def accept(ctx: Context, value: str) -> None:
         ctx.reply(_already(request.status))
         return
     relationship = await store.start_relationship(ctx.session, request, ctx.now())
+    scheme = await store.scheme(ctx.session, relationship.scheme_id)
+    if scheme is not None:
+        schedule.started(relationship, scheme, today(ctx))
     mentor = ctx.member
     mentee = await ctx.session.get(Member, request.mentee_id)
     assert mentee is not None

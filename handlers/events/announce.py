@@ -1,0 +1,257 @@
+"""`event new`: a champion fills the form, sees a preview with its reach, and presses Send.
+
+The event is saved as a draft for the preview. Send turns the draft into a sent
+event once (a conditional update, so pressing Send twice sends once) and, in the
+same transaction, queues one outbox row per recipient with a unique key and one
+ledger row beside it. A restart mid-way resumes from the outbox; nobody gets two.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import outbox
+from bot.context import Context
+from bot.forms import with_errors
+from bot.inbound import FormSubmission
+from bot.outbox import Queued
+from bot.settings import Settings
+from bot.ui import Actions, Button, Confirm, Message, Section
+from bot.ui import Context as Hint
+from handlers.events.card import announcement
+from handlers.events.common import (
+    BROADCAST,
+    managed,
+    organiser_or_refuse,
+    plural,
+    zone_of,
+)
+from handlers.events.form import channel_label, event_form, parse
+from handlers.events.router import router
+from store import events as store
+from store.events import Event
+from store.models import Member
+
+
+@router.command("event", "new", summary="Announce a hub event (champions)", example="event new")
+async def new(ctx: Context, args: str) -> None:
+    if organiser_or_refuse(ctx):
+        ctx.open_form(await event_form(ctx, form_id="event.new"))
+
+
+@router.form("event.new")
+async def save_draft(ctx: Context, submitted: FormSubmission) -> None:
+    """A new event, or changes to a draft (the form's state names it)."""
+    draft = None
+    if submitted.state:
+        draft = await managed(ctx, submitted.state)
+        if draft is None:
+            return
+        if draft.status != "draft":
+            ctx.reply("That event has already been sent. Type event edit to change it.")
+            return
+    elif not organiser_or_refuse(ctx):
+        return
+    form = await event_form(ctx, form_id="event.new", state=submitted.state, event=draft)
+    parsed = parse(ctx, form, submitted)
+    if parsed.errors:
+        ctx.form_errors(with_errors(form, submitted.fields, parsed.errors))
+        return
+    now = ctx.now()
+    if draft is None:
+        draft = store.new_event(ctx.member.id, now, **parsed.fields)
+        ctx.session.add(draft)
+    else:
+        for name, value in parsed.fields.items():
+            setattr(draft, name, value)
+        draft.updated_at = now
+    await ctx.session.flush()
+    ctx.reply(await preview(ctx, draft))
+
+
+# --- the preview ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reach:
+    members: int
+    channels: list[str]
+    queued: int = 0  # outbox rows added (none when this was queued before)
+
+    def words(self) -> str:
+        people = plural(self.members, "person", "people")
+        if not self.channels:
+            return people
+        return f"{people} and {plural(len(self.channels), 'channel')}"
+
+
+async def reach_of(session: AsyncSession, event: Event) -> Reach:
+    members = await store.audience(session, event.audience)
+    channels = await store.channels(session, event.audience.get("channels") or [])
+    return Reach(len(members), [channel_label(c.name, c.platform) for c in channels])
+
+
+async def preview(ctx: Context, event: Event) -> Message:
+    reach = await reach_of(ctx.session, event)
+    card = announcement(event, ctx.timezone, ctx.settings, ctx.member.display_name, preview=True)
+    who = await audience_words(ctx.session, event)
+    summary = f"This will reach {reach.words()} ({who}), on whichever platform each uses."
+    if reach.channels:
+        summary += " Channels: " + ", ".join(reach.channels) + "."
+    blocks = [Section(text="Here's your announcement as members will see it:"), *card.blocks]
+    blocks.append(Section(text=summary))
+    limit = await over_daily_limit(ctx, event)
+    if limit:
+        blocks.append(Hint(text=limit))
+    value = str(event.id)
+    send = Button(
+        label="Send",
+        action_id="event.send",
+        value=value,
+        style="primary",
+        confirm=Confirm(
+            title="Send this announcement?",
+            text=f"It goes to {reach.words()} now, and can't be unsent.",
+            confirm="Send",
+        ),
+    )
+    blocks.append(
+        Actions(
+            buttons=[
+                send,
+                Button(label="Edit", action_id="event.edit", value=value),
+                Button(label="Discard", action_id="event.discard", value=value, style="danger"),
+            ]
+        )
+    )
+    return Message(text=" ".join([f"Preview: {event.title}.", summary, limit or ""]), blocks=blocks)
+
+
+async def audience_words(session: AsyncSession, event: Event) -> str:
+    chosen = event.audience
+    if chosen.get("network"):
+        return "everyone in the network"
+    parts = []
+    if chosen.get("institutions"):
+        parts.append(", ".join(await store.institution_names(session, chosen["institutions"])))
+    if chosen.get("interests"):
+        parts.append("interested in " + ", ".join(chosen["interests"]))
+    return " · ".join(parts) or "channels only"
+
+
+async def over_daily_limit(ctx: Context, event: Event) -> str | None:
+    """Why a network-wide announcement may not go today, or None."""
+    if not event.network_wide:
+        return None
+    allowed = ctx.settings.benchmate_broadcasts_per_day
+    sent = await store.network_broadcasts_since(
+        ctx.session, ctx.member.id, ctx.now() - timedelta(days=1)
+    )
+    if sent < allowed:
+        return None
+    return (
+        f"You've sent {plural(sent, 'network-wide announcement')} in the last "
+        f"24 hours, the most allowed ({allowed}), so this one can't go to everyone today. "
+        "Choose institutions or interests instead, or try again tomorrow."
+    )
+
+
+# --- sending ------------------------------------------------------------------------------------
+
+
+@router.action("event.send")
+async def send(ctx: Context, value: str) -> None:
+    event = await managed(ctx, value)
+    if event is None:
+        return
+    if event.status != "draft":
+        ctx.reply(already(event))
+        return
+    if event.starts_at <= ctx.now():
+        ctx.reply("That event's start time has passed. Press Edit to give it a new time first.")
+        return
+    limit = await over_daily_limit(ctx, event)
+    if limit:
+        ctx.reply(limit)
+        return
+    if not await store.mark_sent(ctx.session, event.id, ctx.now()):
+        await ctx.session.refresh(event)
+        ctx.reply(already(event))
+        return
+    await ctx.session.refresh(event)
+    champion = await ctx.session.get(Member, event.champion_id) if event.champion_id else None
+    reach = await broadcast(
+        ctx.session,
+        ctx.settings,
+        event,
+        champion.display_name if champion else "A champion",
+        ctx.now(),
+    )
+    ctx.queued += reach.queued
+    ctx.update(
+        f"Sent! “{event.title}” is on its way to {reach.words()}. "
+        "Type event status to watch deliveries and answers come in."
+    )
+
+
+def already(event: Event) -> str:
+    if event.status == "cancelled":
+        return "That event was cancelled, so it can't be sent."
+    return "That announcement has already been sent — type event status to follow it."
+
+
+async def broadcast(
+    session: AsyncSession, settings: Settings, event: Event, champion: str, now: datetime
+) -> Reach:
+    """Queue the announcement for everyone it reaches now, and its ledger rows.
+
+    One outbox row per member (never per identity) and per channel, each with a
+    unique key, in a few multi-row statements: re-running this queues nobody twice.
+    """
+    members = await store.audience(session, event.audience)
+    channels = await store.channels(session, event.audience.get("channels") or [])
+    cards: dict[str, Message] = {}
+
+    def card_for(zone_name: str | None) -> Message:
+        zone = zone_of(settings, zone_name)
+        if zone.key not in cards:
+            cards[zone.key] = announcement(event, zone, settings, champion)
+        return cards[zone.key]
+
+    queued = [
+        Queued(
+            f"broadcast:{event.id}:{m.member_id}",
+            BROADCAST,
+            card_for(m.timezone),
+            member_id=m.member_id,
+        )
+        for m in members
+    ]
+    queued += [
+        Queued(f"broadcast:{event.id}:channel:{c.id}", BROADCAST, card_for(None), channel_id=c.id)
+        for c in channels
+    ]
+    added = await outbox.enqueue_many(session, queued, now)
+    await store.record_deliveries(
+        session, event.id, [(q.key, q.member_id, q.channel_id) for q in queued]
+    )
+    event.reach = len(members)
+    return Reach(len(members), [channel_label(c.name, c.platform) for c in channels], added)
+
+
+# --- dropping a draft ---------------------------------------------------------------
+
+
+@router.action("event.discard")
+async def discard(ctx: Context, value: str) -> None:
+    event = await managed(ctx, value)
+    if event is None:
+        return
+    if event.status != "draft":
+        ctx.reply("That event has been sent, so it can't be discarded. Type event cancel instead.")
+        return
+    await ctx.session.delete(event)
+    ctx.update(f"Discarded the draft “{event.title}”. Nothing was sent.")

@@ -1,0 +1,285 @@
+"""`event edit` and `event cancel`: changes reach everyone who answered.
+
+A sent event keeps its calendar UID; each change or a cancellation bumps its
+SEQUENCE, so calendars update the entry they already have. Raising the number
+of places moves people up from the waitlist, in order.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import outbox
+from bot.context import Context
+from bot.forms import with_errors
+from bot.inbound import FormSubmission
+from bot.outbox import Queued
+from bot.settings import Settings
+from bot.ui import Actions, Button, Confirm, Message, Section
+from handlers.events.card import notice
+from handlers.events.common import (
+    CANCELLED,
+    CHANGED,
+    managed,
+    pick_managed,
+    plural,
+    when,
+    where,
+    zone_of,
+)
+from handlers.events.form import event_form, parse
+from handlers.events.router import router
+from handlers.events.rsvp import tell_promoted
+from store import events as store
+from store.events import Event
+
+EDITABLE = ("draft", "sent")
+
+
+@router.command("event", "edit", summary="Change an event you announced (champions)")
+async def edit(ctx: Context, args: str) -> None:
+    event = await pick_managed(ctx, args, "event.edit", "change", EDITABLE)
+    if event is not None:
+        await open_change_form(ctx, event)
+
+
+@router.action("event.edit")
+async def edit_button(ctx: Context, value: str) -> None:
+    event = await managed(ctx, value)
+    if event is not None:
+        await open_change_form(ctx, event)
+
+
+async def open_change_form(ctx: Context, event: Event) -> None:
+    if event.status == "cancelled":
+        ctx.reply("That event was cancelled, so it can't be changed.")
+    elif event.ends_at <= ctx.now():
+        ctx.reply("That event is over, so it can't be changed.")
+    elif event.status == "draft":  # not sent yet: the full form, back to a preview
+        ctx.open_form(await event_form(ctx, form_id="event.new", state=str(event.id), event=event))
+    else:
+        ctx.open_form(await event_form(ctx, form_id="event.edit", state=str(event.id), event=event))
+
+
+@router.form("event.edit")
+async def save_changes(ctx: Context, submitted: FormSubmission) -> None:
+    event = await managed(ctx, submitted.state)
+    if event is None:
+        return
+    if event.status != "sent" or event.ends_at <= ctx.now():
+        ctx.reply("That event can't be changed any more — it was cancelled or is over.")
+        return
+    form = await event_form(ctx, form_id="event.edit", state=submitted.state, event=event)
+    parsed = parse(ctx, form, submitted)
+    if parsed.errors:
+        ctx.form_errors(with_errors(form, submitted.fields, parsed.errors))
+        return
+    await store.locked(ctx.session, event.id)  # RSVPs wait while places change
+    before = _snapshot(event)
+    for name, value in parsed.fields.items():
+        setattr(event, name, value)
+    changes = what_changed(before, _snapshot(event), ctx)
+    if not changes:
+        ctx.reply("Nothing changed, so I haven't told anyone.")
+        return
+    now = ctx.now()
+    event.sequence += 1
+    event.updated_at = now
+    if event.starts_at != before["starts_at"]:  # reminders follow the new time
+        event.reminded_day_at = event.reminded_hour_at = None
+    await ctx.session.flush()
+    promoted = await store.promote(ctx.session, event, now)
+    ctx.queued += await tell_promoted(ctx.session, ctx.settings, event, promoted, now)
+    told = await tell_everyone_who_answered(
+        ctx.session,
+        ctx.settings,
+        event,
+        now,
+        CHANGED,
+        lambda zone: _changed_text(event, changes, zone),
+    )
+    ctx.queued += told
+    ctx.reply(
+        f"Saved. {'; '.join(changes)}. I've told the {plural(told, 'person', 'people')} "
+        "who answered, and the calendar file is updated."
+    )
+
+
+def _snapshot(event: Event) -> dict[str, Any]:
+    return {
+        name: getattr(event, name)
+        for name in (
+            "title",
+            "description",
+            "starts_at",
+            "ends_at",
+            "location",
+            "online_url",
+            "capacity",
+            "rsvp_deadline",
+        )
+    }
+
+
+def what_changed(before: dict[str, Any], after: dict[str, Any], ctx: Context) -> list[str]:
+    """Short phrases for the champion's confirmation."""
+    labels = {
+        "title": "new title",
+        "description": "new description",
+        "location": "new place",
+        "online_url": "new online link",
+        "rsvp_deadline": "new reply-by date",
+    }
+    changes = []
+    if (before["starts_at"], before["ends_at"]) != (after["starts_at"], after["ends_at"]):
+        changes.append(f"new time {ctx.local(after['starts_at']):%-d %b %H:%M}")
+    if before["capacity"] != after["capacity"]:
+        changes.append(f"places now {after['capacity'] or 'unlimited'}")
+    changes += [label for name, label in labels.items() if before[name] != after[name]]
+    return changes
+
+
+def _changed_text(event: Event, changes: list[str], zone: Any) -> str:
+    return (
+        f"“{event.title}” has changed ({', '.join(changes)}). It's now {when(event, zone)}, "
+        f"at {where(event)}. Your answer stands — change it below if you need to."
+    )
+
+
+async def tell_everyone_who_answered(
+    session: AsyncSession,
+    settings: Settings,
+    event: Event,
+    now: datetime,
+    kind: str,
+    text_for: Any,
+) -> int:
+    """One message per member who answered, in their own timezone; keyed by the change."""
+    answered = await store.answered_by(session, event.id)
+    live = kind != CANCELLED
+    queued = []
+    for member_id, zone_name in answered:
+        zone = zone_of(settings, zone_name)
+        message = (
+            notice(event, settings, text_for(zone), "going", "maybe", "not_going")
+            if live
+            else notice(event, settings, text_for(zone), calendar=True)
+        )
+        key = f"{kind}:{event.id}:{event.sequence}:{member_id}"
+        queued.append(Queued(key, kind, message, member_id=member_id))
+    return await outbox.enqueue_many(session, queued, now)
+
+
+# --- cancelling ---------------------------------------------------------------------------------
+
+
+@router.command("event", "cancel", summary="Cancel an event you announced (champions)")
+async def cancel(ctx: Context, args: str) -> None:
+    event = await pick_managed(ctx, args, "event.cancel_ask", "cancel", EDITABLE)
+    if event is not None:
+        await ask_to_cancel(ctx, event)
+
+
+@router.action("event.cancel_ask")
+async def cancel_button(ctx: Context, value: str) -> None:
+    event = await managed(ctx, value)
+    if event is not None:
+        await ask_to_cancel(ctx, event)
+
+
+async def ask_to_cancel(ctx: Context, event: Event) -> None:
+    if event.status == "draft":
+        ctx.reply(
+            Message(
+                text=f"“{event.title}” hasn't been sent. Discard the draft?",
+                blocks=[
+                    Section(text=f"“{event.title}” hasn't been sent. Discard the draft?"),
+                    Actions(
+                        buttons=[
+                            Button(
+                                label="Discard",
+                                action_id="event.discard",
+                                value=str(event.id),
+                                style="danger",
+                            )
+                        ]
+                    ),
+                ],
+            )
+        )
+        return
+    if event.status == "cancelled":
+        ctx.reply("That event is already cancelled.")
+        return
+    counts = await store.counts(ctx.session, event.id)
+    answered = sum(counts.values())
+    text = (
+        f"Cancel “{event.title}” ({ctx.local(event.starts_at):%A %-d %B})? I'll tell the "
+        f"{plural(answered, 'person', 'people')} who answered."
+    )
+    button = Button(
+        label="Cancel the event",
+        action_id="event.cancel",
+        value=str(event.id),
+        style="danger",
+        confirm=Confirm(
+            title="Cancel this event?",
+            text="Everyone who answered will be told. This can't be undone.",
+            confirm="Cancel it",
+            deny="Keep it",
+        ),
+    )
+    ctx.reply(Message(text=text, blocks=[Section(text=text), Actions(buttons=[button])]))
+
+
+@router.action("event.cancel")
+async def confirm_cancel(ctx: Context, value: str) -> None:
+    event = await managed(ctx, value)
+    if event is None:
+        return
+    if not await store.mark_cancelled(ctx.session, event.id, ctx.now()):
+        await ctx.session.refresh(event)
+        ctx.reply(
+            "That event is already cancelled."
+            if event.status == "cancelled"
+            else "That event hasn't been sent — discard the draft instead."
+        )
+        return
+    await ctx.session.refresh(event)
+    now = ctx.now()
+    told = await tell_everyone_who_answered(
+        ctx.session, ctx.settings, event, now, CANCELLED, lambda zone: _cancelled_text(event, zone)
+    )
+    ctx.queued += told + await _tell_channels(ctx.session, ctx.settings, event, now)
+    ctx.update(
+        f"Cancelled “{event.title}”. I've told the {plural(told, 'person', 'people')} "
+        "who answered, and the calendar file now "
+        "shows it as cancelled."
+    )
+
+
+def _cancelled_text(event: Event, zone: Any) -> str:
+    return (
+        f"Sorry — “{event.title}” on {when(event, zone)} has been cancelled. "
+        "Press Add to calendar to update your calendar."
+    )
+
+
+async def _tell_channels(
+    session: AsyncSession, settings: Settings, event: Event, now: datetime
+) -> int:
+    zone = zone_of(settings, None)
+    message = notice(event, settings, _cancelled_text(event, zone), calendar=False)
+    return await outbox.enqueue_many(
+        session,
+        [
+            Queued(
+                f"{CANCELLED}:{event.id}:channel:{channel}", CANCELLED, message, channel_id=channel
+            )
+            for channel in await store.told_channels(session, event.id)
+        ],
+        now,
+    )

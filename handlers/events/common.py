@@ -1,0 +1,170 @@
+"""What every part of the events story shares: who may organise, finding an event, dates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.context import Context
+from bot.core import refusal
+from bot.ics import calendar_url
+from bot.quiet_hours import mark_urgent, zone_named
+from bot.settings import Settings
+from bot.ui import Actions, Button, Message, Section
+from store import events as store
+from store.events import Event
+
+# Outbox kinds. Time-critical ones may arrive outside office hours.
+BROADCAST = "event.broadcast"
+REMINDER_DAY = "event.reminder.day"
+REMINDER_HOUR = "event.reminder.hour"
+CHANGED = "event.changed"
+CANCELLED = "event.cancelled"
+PROMOTED = "event.promoted"
+FEEDBACK = "event.feedback"
+mark_urgent(REMINDER_HOUR, CHANGED, CANCELLED, PROMOTED)
+
+STALE = "That button is from an older message and no longer works. Type event list to see events."
+NOT_YOURS = "I can't find that event among the ones you look after. Type event status to see them."
+ANSWER_LABELS = {
+    "going": "Going",
+    "maybe": "Maybe",
+    "not_going": "Can't go",
+    "waitlist": "On the waitlist",
+}
+MAX_PICK = 10
+
+
+def as_id(value: str) -> int | None:
+    """A number from a button value or form state, or None if it is not one."""
+    try:
+        return int(value.strip())
+    except (ValueError, AttributeError):
+        return None
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """ "1 person", "3 people", "2 channels"."""
+    return f"{count} {one if count == 1 else many or one + 's'}"
+
+
+# --- who may organise -------------------------------------------------------------------
+
+
+def is_organiser(ctx: Context) -> bool:
+    """Champions and admins organise events; checked on the server, never from a button."""
+    return ctx.has_role("champion") or ctx.has_role("admin")
+
+
+def organiser_or_refuse(ctx: Context) -> bool:
+    if is_organiser(ctx):
+        return True
+    ctx.reply(refusal("champion"))
+    return False
+
+
+def may_manage(ctx: Context, event: Event) -> bool:
+    return ctx.has_role("admin") or (
+        ctx.has_role("champion") and event.champion_id == ctx.member.id
+    )
+
+
+async def managed(ctx: Context, value: str) -> Event | None:
+    """The event a button or form names, only if the asker may manage it."""
+    if not organiser_or_refuse(ctx):
+        return None
+    event = await store.event(ctx.session, as_id(value))
+    if event is None or not may_manage(ctx, event):
+        ctx.reply(NOT_YOURS)
+        return None
+    return event
+
+
+async def pick_managed(
+    ctx: Context, args: str, action_id: str, verb: str, statuses: tuple[str, ...]
+) -> Event | None:
+    """The asker's one event (narrowed by words of its title), or buttons to choose one."""
+    if not organiser_or_refuse(ctx):
+        return None
+    owner = None if ctx.has_role("admin") else ctx.member.id
+    found = [
+        event
+        for event in await store.organised_by(ctx.session, owner, ctx.now())
+        if event.status in statuses
+    ]
+    words = args.strip().lower()
+    if words:
+        found = [event for event in found if words in event.title.lower()] or found
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        ctx.reply(f"You have no events to {verb} just now. Type event new to announce one.")
+        return None
+    question = f"Which event would you like to {verb}?"
+    buttons = [
+        Button(
+            label=f"{event.title[:40]} ({short_day(ctx, event)})",
+            action_id=action_id,
+            value=str(event.id),
+        )
+        for event in found[:MAX_PICK]
+    ]
+    ctx.reply(Message(text=question, blocks=[Section(text=question), Actions(buttons=buttons)]))
+    return None
+
+
+# --- dates and links ----------------------------------------------------------------------
+
+
+def zone_of(settings: Settings, name: str | None) -> ZoneInfo:
+    return zone_named(name, settings.benchmate_timezone)
+
+
+def when(event: Event, zone: ZoneInfo) -> str:
+    """ "Tuesday 10 March 2026, 14:00–16:00 GMT" in the reader's timezone."""
+    start, end = event.starts_at.astimezone(zone), event.ends_at.astimezone(zone)
+    if start.date() == end.date():
+        return f"{start:%A %-d %B %Y}, {start:%H:%M}–{end:%H:%M} {end.tzname()}"
+    return f"{start:%A %-d %B %Y %H:%M} – {end:%A %-d %B %Y %H:%M} {end.tzname()}"
+
+
+def short_day(ctx: Context, event: Event) -> str:
+    return f"{ctx.local(event.starts_at):%-d %b}"
+
+
+def local_day(moment: datetime, zone: ZoneInfo) -> str:
+    return f"{moment.astimezone(zone):%A %-d %B}"
+
+
+def where(event: Event) -> str:
+    if event.location and event.online_url:
+        return f"{event.location}, or online"
+    return event.location or "Online"
+
+
+def calendar_button(settings: Settings, event: Event) -> Button:
+    """A link button: the calendar file, always the event's latest version."""
+    return Button(
+        label="Add to calendar",
+        action_id="event.calendar",
+        url=calendar_url(settings.public_url, event.calendar_token),
+    )
+
+
+def online_button(event: Event) -> list[Button]:
+    if not event.online_url:
+        return []
+    return [Button(label="Join online", action_id="event.join", url=event.online_url)]
+
+
+def rsvp_buttons(event: Event, *answers: str) -> list[Button]:
+    """Going / Maybe / Can't go, each naming the event; the handler re-checks everything."""
+    return [
+        Button(
+            label=ANSWER_LABELS[answer],
+            action_id="event.rsvp",
+            value=f"{event.id}:{answer}",
+            style="primary" if answer == "going" else None,
+        )
+        for answer in answers or ("going", "maybe", "not_going")
+    ]

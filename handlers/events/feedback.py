@@ -1,0 +1,115 @@
+"""After the event: a 1–5 score and a comment from each attendee, stored without their name.
+
+The question is queued when attendance is recorded, due when the event ends. The
+answer is stored with no member link, no time and a random key; only a marker
+that this attendee has answered sits beside their attendance (store.events).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.context import Context
+from bot.forms import check, with_errors
+from bot.inbound import FormSubmission
+from bot.ui import Actions, Button, Form, Input, Message, Option, Section
+from handlers.events.common import FEEDBACK, STALE, as_id
+from handlers.events.router import router
+from store import events as store
+from store.events import Event
+
+AFTER_THE_END = timedelta(minutes=30)
+SCORES = [
+    Option(label="5 — Excellent", value="5"),
+    Option(label="4 — Good", value="4"),
+    Option(label="3 — OK", value="3"),
+    Option(label="2 — Not great", value="2"),
+    Option(label="1 — Poor", value="1"),
+]
+
+
+async def ask_for_feedback(ctx: Context, event: Event, member_ids: list[int]) -> None:
+    """Queue the question for each new attendee, due once the event is over."""
+    due = max(ctx.now(), event.ends_at + AFTER_THE_END)
+    text = (
+        f"Thanks for coming to “{event.title}”. How was it? Two quick questions — your answer "
+        "is anonymous: nobody, the organiser included, can see who said what."
+    )
+    message = Message(
+        text=text,
+        blocks=[
+            Section(text=text),
+            Actions(
+                buttons=[
+                    Button(
+                        label="Give feedback",
+                        action_id="event.feedback",
+                        value=str(event.id),
+                        style="primary",
+                    )
+                ]
+            ),
+        ],
+    )
+    for member_id in member_ids:
+        key = f"{FEEDBACK}:{event.id}:{member_id}"
+        await ctx.notify(member_id, message, key=key, kind=FEEDBACK, due_at=due)
+
+
+def feedback_form(event: Event) -> Form:
+    return Form(
+        form_id="event.feedback",
+        title="Event feedback",
+        intro=f"How was “{event.title}”? Your answer is anonymous.",
+        submit_label="Send",
+        state=str(event.id),
+        inputs=[
+            Input(name="score", label="Overall", kind="select", options=SCORES),
+            Input(
+                name="comment",
+                label="Anything to add?",
+                kind="long_text",
+                required=False,
+                max_length=1000,
+                hint="Optional. Please don't name anyone.",
+            ),
+        ],
+    )
+
+
+async def _attended(ctx: Context, value: str) -> Event | None:
+    event = await store.event(ctx.session, as_id(value))
+    mine = await store.attendance_of(ctx.session, event.id, ctx.member.id) if event else None
+    if event is None or mine is None:
+        ctx.reply(STALE)
+        return None
+    if mine.feedback_given:
+        ctx.reply("You've already given feedback on that event — thank you!")
+        return None
+    return event
+
+
+@router.action("event.feedback")
+async def feedback_button(ctx: Context, value: str) -> None:
+    event = await _attended(ctx, value)
+    if event is not None:
+        ctx.open_form(feedback_form(event))
+
+
+@router.form("event.feedback")
+async def save_feedback(ctx: Context, submitted: FormSubmission) -> None:
+    event = await _attended(ctx, submitted.state)
+    if event is None:
+        return
+    form = feedback_form(event)
+    checked = check(form, submitted.fields)
+    if not checked.ok:
+        ctx.form_errors(with_errors(form, submitted.fields, checked.errors))
+        return
+    score = int(checked.values["score"])
+    if not await store.record_feedback(
+        ctx.session, event.id, ctx.member.id, score, checked.values.get("comment")
+    ):
+        ctx.reply("You've already given feedback on that event — thank you!")
+        return
+    ctx.reply("Thank you! Your feedback is in, with no name attached.")

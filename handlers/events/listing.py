@@ -1,0 +1,68 @@
+"""`event list` and the dashboard: upcoming events open to you, with your answer."""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.ui import Actions, Block, Heading, Message, Section
+from bot.ui import Context as Hint
+from handlers.events.common import (
+    ANSWER_LABELS,
+    calendar_button,
+    is_organiser,
+    rsvp_buttons,
+    when,
+    where,
+)
+from handlers.events.router import router
+from store import events as store
+
+SHOWN = 10
+
+
+@router.command("event", summary="Upcoming events open to you", example="event")
+async def overview(ctx: Context, args: str) -> None:
+    if args.strip():
+        ctx.reply("I don't know that events command. Type help event to see them all.")
+        return
+    await listing(ctx, args)
+
+
+@router.command("event", "list", summary="Upcoming events open to you, with your answer")
+async def listing(ctx: Context, args: str) -> None:
+    found = await store.open_to(ctx.session, ctx.member, ctx.now(), limit=SHOWN)
+    if not found:
+        ctx.reply(
+            "There are no upcoming events open to you just now. "
+            "I'll tell you when one is announced."
+        )
+        return
+    blocks: list[Block] = [Heading(text="Upcoming events")]
+    lines = []
+    for event in found:
+        mine = await store.rsvp_of(ctx.session, event.id, ctx.member.id)
+        answer = ANSWER_LABELS[mine.answer] if mine else "Not answered yet"
+        line = f"{event.title}\n{when(event, ctx.timezone)} · {where(event)}\nYour answer: {answer}"
+        lines.append(line)
+        blocks.append(Section(text=line))
+        blocks.append(Actions(buttons=[*rsvp_buttons(event), calendar_button(ctx.settings, event)]))
+    if is_organiser(ctx):
+        blocks.append(Hint(text="Your own events: type event status."))
+    ctx.reply(Message(text="Upcoming events\n" + "\n\n".join(lines), blocks=blocks))
+
+
+@router.home_section(40)
+async def dashboard(ctx: Context) -> list[Block]:
+    """Upcoming events you're going to (or waiting for a place at)."""
+    found = await store.going_to(ctx.session, ctx.member.id, ctx.now())
+    if not found:
+        return []
+    blocks: list[Block] = [Heading(text="Events you're going to")]
+    for event, answer in found:
+        status = "" if answer == "going" else " (on the waitlist)"
+        blocks.append(
+            Section(
+                text=f"{event.title}{status}\n{when(event, ctx.timezone)} · {where(event)}",
+                button=calendar_button(ctx.settings, event),
+            )
+        )
+    return blocks

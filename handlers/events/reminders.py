@@ -1,0 +1,76 @@
+"""The events tick: remind everyone going a day and an hour before, in their own timezone.
+
+One indexed query per kind finds the events due a reminder; each event's
+reminders are queued with unique keys and the event marked, in one transaction,
+so re-running a tick (or two workers running it) reminds nobody twice. A
+reminder's key carries the start time it was for: if the event moves, the old
+one is held back at send time (handlers/events/sendtime.py) and a new one goes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import outbox
+from bot.outbox import Queued
+from bot.runtime import Runtime
+from bot.settings import Settings
+from handlers.events.card import notice
+from handlers.events.common import REMINDER_DAY, REMINDER_HOUR, when, where, zone_of
+from handlers.events.router import router
+from store import events as store
+from store.events import Event
+
+# (kind, how long before the start, the event's column marking it done)
+KINDS = (
+    (REMINDER_DAY, timedelta(hours=24), "reminded_day_at"),
+    (REMINDER_HOUR, timedelta(hours=1), "reminded_hour_at"),
+)
+
+
+@router.job("events", every=timedelta(minutes=1))
+async def tick(runtime: Runtime, now: datetime) -> int:
+    queued = 0
+    for kind, ahead, column in KINDS:
+        async with runtime.sessions() as session, session.begin():
+            for event in await store.due_reminders(session, column, now + ahead, now):
+                setattr(event, column, now)
+                # Just announced? The announcement itself was the reminder.
+                if event.sent_at and event.sent_at > event.starts_at - ahead:
+                    continue
+                queued += await remind(session, runtime.settings, event, kind, now)
+    return queued
+
+
+def _soon(event: Event, kind: str, now: datetime, zone: ZoneInfo) -> str:
+    if kind == REMINDER_HOUR:
+        return "starting soon"
+    days = (event.starts_at.astimezone(zone).date() - now.astimezone(zone).date()).days
+    return {0: "today", 1: "tomorrow"}.get(days, "coming up")
+
+
+def start_stamp(event: Event) -> str:
+    return f"{event.starts_at:%Y%m%dT%H%M}"
+
+
+async def remind(
+    session: AsyncSession, settings: Settings, event: Event, kind: str, now: datetime
+) -> int:
+    going = await store.answered_by(session, event.id, ("going",))
+    texts: dict[str, str] = {}
+    queued = []
+    for member_id, zone_name in going:
+        zone = zone_of(settings, zone_name)
+        if zone.key not in texts:
+            texts[zone.key] = (
+                f"Reminder: “{event.title}” is {_soon(event, kind, now, zone)} — "
+                f"{when(event, zone)}, at {where(event)}. If you can't make it now, press "
+                "Can't go so your place goes to someone waiting."
+            )
+        message = notice(event, settings, texts[zone.key], "not_going", online=True)
+        key = f"{kind}:{event.id}:{member_id}:{start_stamp(event)}"
+        queued.append(Queued(key, kind, message, member_id=member_id))
+    return await outbox.enqueue_many(session, queued, now)
