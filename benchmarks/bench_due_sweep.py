@@ -120,9 +120,37 @@ async def populate(runtime: Runtime, size: int, rng: random.Random) -> None:
         )
         session.add(scheme)
         await session.flush()
-        rows = relationship_rows(size, ids, scheme.id, rng)
-        for start in range(0, len(rows), 5000):
-            await session.execute(insert(store.Relationship), rows[start : start + 5000])
+        for table, rows in (
+            (store.Relationship, relationship_rows(size, ids, scheme.id, rng)),
+            (store.MentorRequest, request_rows(size // 10, ids, scheme.id, rng)),
+        ):
+            for start in range(0, len(rows), 5000):
+                await session.execute(insert(table), rows[start : start + 5000])
+
+
+def request_rows(
+    count: int, member_ids: list[int], scheme_id: int, rng: random.Random
+) -> list[dict]:
+    """Requests answered long ago, and a few still waiting (none lapsed: each lapse runs a find)."""
+    rows = []
+    for n in range(count):
+        mentor, mentee = rng.sample(member_ids, 2)
+        waiting = n % 50 == 0
+        if waiting:  # one waiting request per mentee, as the database insists
+            mentee = member_ids[n // 50]
+            mentor = member_ids[-1 - n // 50]
+        rows.append(
+            {
+                "scheme_id": scheme_id,
+                "mentee_id": mentee,
+                "mentor_id": mentor,
+                "status": "pending" if waiting else rng.choice(["accepted", "declined", "expired"]),
+                "message": "",
+                "created_at": NOW - timedelta(days=2 if waiting else 90),
+                "expires_at": NOW + timedelta(days=1) if waiting else NOW - timedelta(days=87),
+            }
+        )
+    return rows
 
 
 async def plans(runtime: Runtime) -> dict[str, list[str]]:

@@ -145,7 +145,7 @@ def _allowed(ctx: Context, route: Route | None) -> bool:
 
 def _unknown_command(ctx: Context, text: str) -> str:
     typed = " ".join(text.lstrip("/").split()[:2])[:40]
-    nearest = ctx.router.nearest(text)
+    nearest = ctx.router.nearest(text, ctx.roles)
     hint = f" Did you mean “{nearest}”?" if nearest else ""
     if not typed:
         return "Hello! Type help to see what I can do."

@@ -184,11 +184,12 @@ class Router:
             return None
         return route, " ".join(words[1:])
 
-    def nearest(self, text: str) -> str | None:
-        """The command a mistyped one most likely meant, for "did you mean"."""
+    def nearest(self, text: str, roles: set[str]) -> str | None:
+        """The command a mistyped one most likely meant, among those `help` shows them."""
         typed = " ".join(normalise_command(text).lower().split()[:2])
-        usages = sorted({route.usage for route in self.commands.values()})
-        words = sorted({route.word for route in self.commands.values()})
+        open_to_them = self.visible_to(roles)
+        usages = sorted({route.usage for route in open_to_them})
+        words = sorted({route.word for route in open_to_them})
         for candidates, probe in ((usages, typed), (words, typed.split(" ")[0])):
             match = difflib.get_close_matches(probe, candidates, n=1, cutoff=0.6)
             if match:

@@ -1,7 +1,8 @@
 """Events: hub events a champion announces, the RSVPs, attendance, anonymous feedback.
 
-The delivery ledger is `EventDelivery`: one row per recipient of an announcement,
-joined by its outbox key to the outbox row that carries the message, so its status
+The delivery ledger is `EventDelivery` (members) and `EventChannelPost` (channels):
+one small row per recipient of an announcement, joined by its outbox key
+(`broadcast_key`) to the outbox row that carries the message, so its status
 (queued, sent, failed with a reason) is always the outbox's own, never a copy.
 
 RSVPs for one event are serialised by locking the event row (`FOR UPDATE` on
@@ -29,9 +30,11 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     case,
+    cast,
     delete,
     exists,
     func,
+    literal,
     or_,
     select,
     update,
@@ -108,16 +111,31 @@ class EventRsvp(Base):
 
 
 class EventDelivery(Base):
-    """The delivery ledger: one row per recipient (member or channel) of an announcement."""
+    """The delivery ledger: one row per member an announcement went to. Its outbox row is
+    the one keyed `broadcast_key(event, member)`; the status is read from there."""
 
     __tablename__ = "event_deliveries"
-    __table_args__ = (Index("ix_event_deliveries_member", "member_id", "event_id"),)
+    __table_args__ = (Index("ix_event_deliveries_member", "member_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
-    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
-    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
-    outbox_key: Mapped[str] = mapped_column(String(200), unique=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class EventChannelPost(Base):
+    """The ledger's channel rows: each channel an announcement was posted in."""
+
+    __tablename__ = "event_channel_posts"
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    channel_id: Mapped[int] = mapped_column(
+        ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class EventAttendance(Base):
@@ -165,6 +183,15 @@ def new_event(champion_id: int, now: datetime, **fields: Any) -> Event:
 
 async def event(session: AsyncSession, event_id: int | None) -> Event | None:
     return await session.get(Event, event_id) if event_id is not None else None
+
+
+async def event_in_batch(session: AsyncSession, event_id: int | None) -> Event | None:
+    """The event, read once per session however many rows ask (the outbox's send-time checks:
+    the identity map holds objects weakly, so it alone would read it again for every row)."""
+    cache: dict[int | None, Event | None] = session.info.setdefault("events.by_id", {})
+    if event_id not in cache:
+        cache[event_id] = await event(session, event_id)
+    return cache[event_id]
 
 
 async def locked(session: AsyncSession, event_id: int) -> Event | None:
@@ -278,7 +305,7 @@ async def is_open_to(session: AsyncSession, found: Event, member: Member) -> boo
     ):
         return True
     told = await session.scalar(
-        select(EventDelivery.id).where(
+        select(EventDelivery.member_id).where(
             EventDelivery.event_id == found.id, EventDelivery.member_id == member.id
         )
     )
@@ -389,17 +416,36 @@ async def institution_names(session: AsyncSession, ids: Iterable[int]) -> list[s
 # --- the delivery ledger --------------------------------------------------------------
 
 
+def broadcast_key(event_id: int, member_id: int) -> str:
+    """The outbox key of an announcement to one member: unique, so queued once."""
+    return f"broadcast:{event_id}:{member_id}"
+
+
+def channel_post_key(event_id: int, channel_id: int) -> str:
+    return f"broadcast:{event_id}:channel:{channel_id}"
+
+
+def _key(*parts: Any) -> Any:
+    """The same keys built in SQL, to join the ledger to the outbox by its unique key."""
+    built = literal("broadcast:")
+    for part in parts:
+        built = built + (cast(part, String) if not isinstance(part, str) else literal(part))
+    return built
+
+
 async def record_deliveries(
-    session: AsyncSession, event_id: int, rows: list[tuple[str, int | None, int | None]]
+    session: AsyncSession, event_id: int, member_ids: list[int], channel_ids: list[int]
 ) -> int:
-    """Ledger rows (outbox key, member id, channel id); a key already recorded is skipped."""
-    return await insert_ignore_many(
+    """Ledger rows for the recipients; one already recorded is skipped."""
+    added = await insert_ignore_many(
         session,
         EventDelivery.__table__,  # type: ignore[arg-type]
-        [
-            {"event_id": event_id, "outbox_key": key, "member_id": member, "channel_id": channel}
-            for key, member, channel in rows
-        ],
+        [{"event_id": event_id, "member_id": member} for member in member_ids],
+    )
+    return added + await insert_ignore_many(
+        session,
+        EventChannelPost.__table__,  # type: ignore[arg-type]
+        [{"event_id": event_id, "channel_id": channel} for channel in channel_ids],
     )
 
 
@@ -417,46 +463,51 @@ class Ledger:
     def total(self) -> int:
         return self.queued + self.sent + self.failed + self.skipped
 
+    def add(self, status: str, error: str | None, count: int) -> None:
+        if status == "sent":
+            self.sent += count
+        elif status == "dead":
+            self.failed += count
+            reason = (error or "no reason recorded")[:120]
+            self.reasons[reason] = self.reasons.get(reason, 0) + count
+        elif status == "skipped":
+            self.skipped += count
+        else:  # queued, or being sent
+            self.queued += count
+
 
 async def ledger(session: AsyncSession, event_id: int) -> Ledger:
     found = Ledger()
-    rows = await session.execute(
-        select(OutboxMessage.status, OutboxMessage.last_error, func.count())
-        .join(EventDelivery, EventDelivery.outbox_key == OutboxMessage.key)
-        .where(EventDelivery.event_id == event_id)
-        .group_by(OutboxMessage.status, OutboxMessage.last_error)
-    )
-    for status, error, count in rows:
-        if status == "sent":
-            found.sent += count
-        elif status == "dead":
-            found.failed += count
-            reason = (error or "no reason recorded")[:120]
-            found.reasons[reason] = found.reasons.get(reason, 0) + count
-        elif status == "skipped":
-            found.skipped += count
-        else:
-            found.queued += count
+    member_key = _key(EventDelivery.event_id, ":", EventDelivery.member_id)
+    channel_key = _key(EventChannelPost.event_id, ":channel:", EventChannelPost.channel_id)
+    for table, key in ((EventDelivery, member_key), (EventChannelPost, channel_key)):
+        rows = await session.execute(
+            select(OutboxMessage.status, OutboxMessage.last_error, func.count())
+            .select_from(table)
+            .join(OutboxMessage, OutboxMessage.key == key)
+            .where(table.event_id == event_id)
+            .group_by(OutboxMessage.status, OutboxMessage.last_error)
+        )
+        for status, error, count in rows:
+            found.add(status, error, count)
     return found
 
 
-async def recipients(session: AsyncSession, event_id: int) -> list[tuple[int | None, int | None]]:
-    """Every ledger row's (member id, channel id): for tests and the crash check."""
-    rows = await session.execute(
-        select(EventDelivery.member_id, EventDelivery.channel_id)
+async def recipients(session: AsyncSession, event_id: int) -> list[int]:
+    """The members in the ledger, in order (one row each: the primary key says so)."""
+    rows = await session.scalars(
+        select(EventDelivery.member_id)
         .where(EventDelivery.event_id == event_id)
-        .order_by(EventDelivery.id)
+        .order_by(EventDelivery.member_id)
     )
-    return [(member, channel) for member, channel in rows]
+    return list(rows)
 
 
 async def told_channels(session: AsyncSession, event_id: int) -> list[int]:
     rows = await session.scalars(
-        select(EventDelivery.channel_id).where(
-            EventDelivery.event_id == event_id, EventDelivery.channel_id.is_not(None)
-        )
+        select(EventChannelPost.channel_id).where(EventChannelPost.event_id == event_id)
     )
-    return [channel for channel in rows if channel is not None]
+    return list(rows)
 
 
 # --- RSVPs ----------------------------------------------------------------------------

@@ -24,7 +24,6 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
-    bindparam,
     case,
     delete,
     false,
@@ -39,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from store.models import Base, Institution, Member, RoleGrant
-from store.upsert import insert_ignore
+from store.upsert import insert_ignore, update_many
 
 ROLES = ("mentor", "mentee", "both")
 FORMATS = ("in person", "online", "either")
@@ -886,6 +885,15 @@ async def relationships_of(
     return list(await session.scalars(query.order_by(Relationship.started_at, Relationship.id)))
 
 
+async def active_relationships_in(session: AsyncSession, scheme_id: int) -> list[Relationship]:
+    rows = await session.scalars(
+        select(Relationship).where(
+            Relationship.scheme_id == scheme_id, Relationship.status == "active"
+        )
+    )
+    return list(rows)
+
+
 async def relationship_for(
     session: AsyncSession, relationship_id: int, member_id: int
 ) -> Relationship | None:
@@ -1077,23 +1085,8 @@ async def due(session: AsyncSession, kind: str, today: date, limit: int = 20_000
 
 
 async def apply_changes(session: AsyncSession, changes: dict[int, dict[str, Any]]) -> None:
-    """Update many relationships by id: one executemany per set of columns changed.
-
-    Core rather than the ORM's bulk update, which costs ~40 µs a row in Python.
-    """
-    table = Relationship.__table__
-    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for relationship_id, values in changes.items():
-        by_columns.setdefault(tuple(sorted(values)), []).append(
-            {"row_id": relationship_id, **values}
-        )
-    for columns, rows in by_columns.items():
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("row_id"))
-            .values({column: bindparam(column) for column in columns})
-        )
-        await session.execute(statement, rows)
+    """Update many relationships by id, in a few statements (see store.upsert.update_many)."""
+    await update_many(session, Relationship.__table__, changes)  # type: ignore[arg-type]
 
 
 # --- evaluations ---------------------------------------------------------------------

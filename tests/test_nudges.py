@@ -268,3 +268,23 @@ def test_cadence_comes_from_the_agreement_or_the_scheme() -> None:
     short.nudge_lead_days = 30
     # A lead longer than the cadence still nudges after the meeting it follows.
     assert schedule.rules_for("every 2 weeks", short).lead == timedelta(days=13)
+
+
+async def test_a_new_scheme_cadence_moves_running_pairs_without_their_own(
+    harness: Harness,
+) -> None:
+    recording(harness.runtime)
+    first = START + timedelta(days=3)
+    await agreed_and_met(harness, first, cadence="every 4 weeks")
+    async with harness.runtime.sessions() as session, session.begin():
+        relationship = await session.scalar(select(Relationship))
+        assert relationship is not None
+        relationship.agreed_cadence = None  # the pair follows the scheme's default
+    form = (await harness.say("morgan", "mentor scheme edit cims")).form
+    assert form is not None
+    fields = {field.name: field.initial for field in form.inputs} | {"cadence_weeks": "2"}
+    saved = await harness.submit("morgan", form, fields)
+    assert not saved.errors, saved.errors
+    after = await pair(harness)
+    assert after.cycle_due_on == first + timedelta(weeks=2)
+    assert after.nudge_due_on == first + timedelta(weeks=2) - timedelta(days=7)

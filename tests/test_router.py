@@ -29,9 +29,15 @@ def test_resolves_words_and_arguments_with_or_without_a_slash() -> None:
 
 def test_nearest_command_for_a_typo() -> None:
     router = make_router()
-    assert router.nearest("mentr find") == "mentor find"
-    assert router.nearest("mentro") == "mentor"
-    assert router.nearest("zzz") is None
+    assert router.nearest("mentr find", set()) == "mentor find"
+    assert router.nearest("mentro", set()) == "mentor"
+    assert router.nearest("zzz", set()) is None
+
+
+def test_did_you_mean_never_names_a_command_help_hides() -> None:
+    router = make_router()
+    assert router.nearest("admn role", set()) != "admin role"
+    assert router.nearest("admn role", {"admin"}) == "admin role"
 
 
 def test_ids_must_be_feature_dot_verb_and_unique() -> None:

@@ -223,7 +223,7 @@ async def broadcast(
 
     queued = [
         Queued(
-            f"broadcast:{event.id}:{m.member_id}",
+            store.broadcast_key(event.id, m.member_id),
             BROADCAST,
             card_for(m.timezone),
             member_id=m.member_id,
@@ -231,12 +231,12 @@ async def broadcast(
         for m in members
     ]
     queued += [
-        Queued(f"broadcast:{event.id}:channel:{c.id}", BROADCAST, card_for(None), channel_id=c.id)
+        Queued(store.channel_post_key(event.id, c.id), BROADCAST, card_for(None), channel_id=c.id)
         for c in channels
     ]
     added = await outbox.enqueue_many(session, queued, now)
     await store.record_deliveries(
-        session, event.id, [(q.key, q.member_id, q.channel_id) for q in queued]
+        session, event.id, [m.member_id for m in members], [c.id for c in channels]
     )
     event.reach = len(members)
     return Reach(len(members), [channel_label(c.name, c.platform) for c in channels], added)

@@ -25,7 +25,7 @@ async def no_longer_true(session: AsyncSession, row: OutboxMessage) -> str | Non
         return None
     parts = row.key.split(":")
     event_id = int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else None
-    event = await store.event(session, event_id)  # the identity map: one read per batch
+    event = await store.event_in_batch(session, event_id)
     if event is None:
         return "the event no longer exists"
     if event.status == "cancelled":

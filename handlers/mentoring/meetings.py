@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 from bot.context import Context
-from bot.forms import check, with_errors
+from bot.forms import check
 from bot.inbound import FormSubmission
 from bot.ui import Context as Hint
 from bot.ui import Fields, Form, Heading, Input, Message, Option, Section
 from handlers.mentoring import schedule
 from handlers.mentoring.common import (
+    errors_shown,
     for_relationship,
     own_active_relationship,
     partner_of,
@@ -92,8 +93,7 @@ async def save(ctx: Context, submitted: FormSubmission) -> None:
         errors["held_on"] = "That date is still to come. Log a meeting once it has happened."
     if held_on and next_on and next_on <= held_on:
         errors["next_meeting_on"] = "The next meeting should be after this one."
-    if errors:
-        ctx.form_errors(with_errors(form, submitted.fields, errors))
+    if errors_shown(ctx, form, submitted, errors):
         return
     objectives = {o.id: o for o in await store.objectives_of(ctx.session, relationship.id)}
     reviewed = []

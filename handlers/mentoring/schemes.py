@@ -17,6 +17,7 @@ from bot.forms import check
 from bot.inbound import FormSubmission
 from bot.ui import Actions, Block, Button, Fields, Form, Heading, Input, Message, Option, Section
 from bot.ui import Context as Hint
+from handlers.mentoring import schedule
 from handlers.mentoring.common import (
     COORDINATORS_ONLY,
     STALE_BUTTON,
@@ -312,8 +313,16 @@ async def save(ctx: Context, submitted: FormSubmission) -> None:
         await _check_names(ctx, values, taken, scheme_id)
         errors_shown(ctx, form, submitted, taken or {"name": _taken("name", values["name"])})
         return
+    if scheme_id is not None:
+        await _reschedule_pairs(ctx, scheme)
     await _welcome_coordinator(ctx, scheme, changed=coordinator_id != before)
     ctx.reply(await settings_message(ctx, scheme))
+
+
+async def _reschedule_pairs(ctx: Context, scheme: Scheme) -> None:
+    """New cadence, lead or evaluation timing: running pairs' due dates follow."""
+    for relationship in await store.active_relationships_in(ctx.session, scheme.id):
+        schedule.agreed(relationship, scheme)
 
 
 async def _coordinator_chosen(

@@ -92,18 +92,27 @@ def upgrade() -> None:
         )
 
     op.create_table(
-        "event_deliveries",
-        sa.Column("id", sa.Integer(), nullable=False),
+        "event_channel_posts",
         sa.Column("event_id", sa.Integer(), nullable=False),
-        sa.Column("member_id", sa.Integer(), nullable=True),
-        sa.Column("channel_id", sa.Integer(), nullable=True),
-        sa.Column("outbox_key", sa.String(length=200), nullable=False),
+        sa.Column("channel_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["channel_id"],
             ["channels.id"],
-            name=op.f("fk_event_deliveries_channel_id_channels"),
+            name=op.f("fk_event_channel_posts_channel_id_channels"),
             ondelete="CASCADE",
         ),
+        sa.ForeignKeyConstraint(
+            ["event_id"],
+            ["events.id"],
+            name=op.f("fk_event_channel_posts_event_id_events"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("event_id", "channel_id", name=op.f("pk_event_channel_posts")),
+    )
+    op.create_table(
+        "event_deliveries",
+        sa.Column("event_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["event_id"],
             ["events.id"],
@@ -116,14 +125,10 @@ def upgrade() -> None:
             name=op.f("fk_event_deliveries_member_id_members"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_event_deliveries")),
-        sa.UniqueConstraint("outbox_key", name=op.f("uq_event_deliveries_outbox_key")),
+        sa.PrimaryKeyConstraint("event_id", "member_id", name=op.f("pk_event_deliveries")),
     )
     with op.batch_alter_table("event_deliveries", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_event_deliveries_event_id"), ["event_id"], unique=False
-        )
-        batch_op.create_index("ix_event_deliveries_member", ["member_id", "event_id"], unique=False)
+        batch_op.create_index("ix_event_deliveries_member", ["member_id"], unique=False)
 
     op.create_table(
         "event_feedback",
@@ -189,9 +194,9 @@ def downgrade() -> None:
     op.drop_table("event_feedback")
     with op.batch_alter_table("event_deliveries", schema=None) as batch_op:
         batch_op.drop_index("ix_event_deliveries_member")
-        batch_op.drop_index(batch_op.f("ix_event_deliveries_event_id"))
 
     op.drop_table("event_deliveries")
+    op.drop_table("event_channel_posts")
     with op.batch_alter_table("event_attendance", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_event_attendance_member_id"))
 
