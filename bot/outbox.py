@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.dispatcher import Dispatcher, Leased, dispatch_due, lease_due, mute_check
 from bot.ui import Message
 from store.models import Channel, Member, OutboxMessage
+from store.types import RawJSON
 from store.upsert import insert_ignore, insert_ignore_many
 
 __all__ = [
@@ -71,7 +72,7 @@ async def enqueue(
 def _row(
     key: str,
     kind: str,
-    message: Message | dict[str, Any],
+    message: Message | RawJSON,
     now: datetime,
     member_id: int | None,
     channel_id: int | None,
@@ -82,7 +83,7 @@ def _row(
         "kind": kind,
         "member_id": member_id,
         "channel_id": channel_id,
-        "payload": message if isinstance(message, dict) else message.model_dump(mode="json"),
+        "payload": message if isinstance(message, RawJSON) else message.model_dump(mode="json"),
         "status": "queued",
         "due_at": due_at or now,
         "attempts": 0,
@@ -96,7 +97,7 @@ class Queued:
 
     key: str
     kind: str
-    message: Message | dict[str, Any]  # a dict: already dumped, e.g. by ui.Template.fill
+    message: Message | RawJSON  # RawJSON: already serialised, by ui.Template.fill
     member_id: int | None = None
     channel_id: int | None = None
     due_at: datetime | None = None

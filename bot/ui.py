@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
+
+from store.types import RawJSON
 
 ButtonStyle = Literal["primary", "danger"] | None
 InputKind = Literal["text", "long_text", "number", "date", "select", "multi_select", "checkbox"]
@@ -146,6 +148,7 @@ class Template:
     def __init__(self, message: Message) -> None:
         self._json = json.dumps(message.model_dump(mode="json"))
 
-    def fill(self, **values: object) -> dict[str, Any]:
+    def fill(self, **values: object) -> RawJSON:
+        """The message as JSON text, ready for the outbox without another round of encoding."""
         escaped = {name: json.dumps(str(value))[1:-1] for name, value in values.items()}
-        return json.loads(self._SLOT.sub(lambda slot: escaped[slot.group(1)], self._json))
+        return RawJSON(self._SLOT.sub(lambda slot: escaped[slot.group(1)], self._json))

@@ -34,3 +34,10 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class RawJSON(str):
+    """JSON text already serialised (e.g. a filled message template): stored as it is.
+
+    The engines' JSON serialiser (store/db.py) passes it through untouched.
+    """

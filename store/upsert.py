@@ -10,6 +10,8 @@ from sqlalchemy import JSON, Table, bindparam, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.types import RawJSON
+
 
 async def insert_ignore(session: AsyncSession, table: Table, values: dict[str, Any]) -> bool:
     """Insert one row unless a unique key already has it; True when inserted."""
@@ -110,7 +112,7 @@ def _as_text(kind: Any, value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(kind, JSON):
-        return json.dumps(value)
+        return value if isinstance(value, RawJSON) else json.dumps(value)
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTCDateTime column")

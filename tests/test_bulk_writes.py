@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from bot.outbox import Queued
 from bot.runtime import Runtime
 from bot.ui import Template, text_message
 from store.models import OutboxMessage
+from store.types import RawJSON
 from store.upsert import update_many
 from tests.helpers import make_member
 
@@ -28,7 +30,12 @@ async def test_enqueue_many_skips_keys_already_queued(harness: Harness) -> None:
         assert await outbox.enqueue_many(session, first, now) == 3
     again = [
         *first[1:],
-        Queued(key="k:3", kind="test", message={"text": "raw", "blocks": []}, member_id=member),
+        Queued(
+            key="k:3",
+            kind="test",
+            message=RawJSON('{"text": "raw", "blocks": []}'),
+            member_id=member,
+        ),
     ]
     async with runtime.sessions() as session, session.begin():
         assert await outbox.enqueue_many(session, again, now) == 1
@@ -74,6 +81,6 @@ async def test_update_many_changes_each_row_its_own_columns(harness: Harness) ->
 
 def test_a_template_fills_values_as_plain_text_in_one_pass() -> None:
     template = Template(text_message("Hello {{name}}, meet {{other}}"))
-    filled = template.fill(name='Sam "{{other}}" <!channel>', other="Lee")
+    filled = json.loads(template.fill(name='Sam "{{other}}" <!channel>', other="Lee"))
     assert filled["text"] == 'Hello Sam "{{other}}" <!channel>, meet Lee'
     assert filled["blocks"][0]["text"] == filled["text"]
