@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import asyncio
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
 from bot import jobs
+from bot.clock import FixedClock
 from bot.harness import Harness
+from bot.runtime import Runtime
 from handlers.mentoring import schedule
 from store.mentoring import Relationship
 from store.models import OutboxMessage
+from tests.conftest import settings_for
 from tests.mentoring_network import buttons_of, join, member_id, outbox_for, paired, text_of
 from tests.test_outbox_fakes import RecordingSender, recording
 
@@ -288,3 +292,22 @@ async def test_a_new_scheme_cadence_moves_running_pairs_without_their_own(
     after = await pair(harness)
     assert after.cycle_due_on == first + timedelta(weeks=2)
     assert after.nudge_due_on == first + timedelta(weeks=2) - timedelta(days=7)
+
+
+async def test_two_workers_sweeping_at_once_nudge_once(harness: Harness, database_url: str) -> None:
+    first = START + timedelta(days=3)
+    relationship_id = await agreed_and_met(harness, first)
+    nudge_at = datetime.combine(first + timedelta(days=21), time(10), UTC)
+    workers = [
+        Runtime.create(settings_for(database_url), clock=FixedClock(nudge_at)) for _ in range(2)
+    ]
+    try:
+        job = harness.runtime.router.jobs["mentoring"]
+        counts = await asyncio.gather(*(job.run(worker, nudge_at) for worker in workers))
+    finally:
+        for worker in workers:
+            await worker.close()
+    assert sorted(counts) == [0, 1]  # racing, yet one message
+    keys = [row.key for row in await outbox_for(harness, "priya", "nudge:")]
+    assert keys == [f"nudge:{relationship_id}:1"]
+    assert (await pair(harness)).nudges_this_cycle == 1
