@@ -91,7 +91,9 @@ async def _turn(runtime: Runtime, inbound: Inbound) -> list[Response]:
             router=runtime.router,
         )
         await _route(ctx)
-        return ctx.responses
+    # Committed: the console (and anything watching) may deliver what the turn queued.
+    runtime.queued_by_turns += ctx.queued
+    return ctx.responses
 
 
 async def _route(ctx: Context) -> None:

@@ -21,14 +21,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     Boolean,
     ForeignKey,
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
     and_,
+    bindparam,
     case,
     cast,
     delete,
@@ -39,6 +42,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -435,18 +439,25 @@ def _key(*parts: Any) -> Any:
 
 async def record_deliveries(
     session: AsyncSession, event_id: int, member_ids: list[int], channel_ids: list[int]
-) -> int:
+) -> None:
     """Ledger rows for the recipients; one already recorded is skipped."""
-    added = await insert_ignore_many(
-        session,
-        EventDelivery.__table__,  # type: ignore[arg-type]
-        [{"event_id": event_id, "member_id": member} for member in member_ids],
-    )
-    return added + await insert_ignore_many(
-        session,
-        EventChannelPost.__table__,  # type: ignore[arg-type]
-        [{"event_id": event_id, "channel_id": channel} for channel in channel_ids],
-    )
+    await _insert_ids(session, EventDelivery.__table__, event_id, "member_id", member_ids)  # type: ignore[arg-type]
+    await _insert_ids(session, EventChannelPost.__table__, event_id, "channel_id", channel_ids)  # type: ignore[arg-type]
+
+
+async def _insert_ids(
+    session: AsyncSession, table: Table, event_id: int, column: str, ids: list[int]
+) -> None:
+    """(event, id) pairs, skipping those present. PostgreSQL gets the ids as one array:
+    one parameter, not one per row (10,000 recipients cost one round trip)."""
+    if not ids:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        await insert_ignore_many(session, table, [{"event_id": event_id, column: i} for i in ids])
+        return
+    pairs = select(literal(event_id), func.unnest(bindparam("ids", type_=ARRAY(Integer))))
+    statement = postgresql.insert(table).from_select(["event_id", column], pairs)
+    await session.execute(statement.on_conflict_do_nothing(), {"ids": ids})
 
 
 @dataclass

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from adapters.console.render import Controls, render_form, render_message
 from adapters.console.session import ConsoleSession
+from bot.harness import Harness
 from bot.runtime import Runtime
 from bot.ui import (
     Actions,
@@ -27,6 +28,7 @@ from bot.ui import (
     Section,
     Select,
 )
+from tests.mentoring_network import join, network
 
 
 def test_every_element_is_drawn_as_plain_text() -> None:
@@ -176,3 +178,17 @@ def test_the_console_command_reads_a_script_from_standard_input(tmp_path: Path) 
     )
     assert "Here is what you can ask me" in done.stdout
     assert done.stdout.count("Job title: Workshop Technician") == 2  # saved, then shown again
+
+
+async def test_what_a_turn_queues_for_someone_else_is_shown_straight_away(
+    runtime: Runtime,
+) -> None:
+    harness = Harness(runtime)
+    ids = await network(harness)
+    await join(harness, "priya", ids["northmoor"], "mentee", specialisms="lc-ms")
+    await join(harness, "farah", ids["calderbridge"], "mentor", specialisms="lc-ms", capacity="1")
+    out = io.StringIO()
+    console = ConsoleSession(runtime, "priya", out=out)
+    for line in ["mentor find", "!press 1", "message: I hope to learn LC-MS validation", "!submit"]:
+        await console.say(line)
+    assert "📬 (for Farah)" in out.getvalue()

@@ -188,7 +188,7 @@ async def test_a_draft_can_be_edited_before_sending(harness: Harness) -> None:
     assert event.title == "Renamed tour" and event.status == "draft"
 
 
-@pytest.mark.parametrize("text", ["<!channel> *bold* [link](http://evil.example) @here"])
+@pytest.mark.parametrize("text", ["<!channel> *bold* [link](http://evil.example) @here \u202e"])
 async def test_typed_text_stays_inert_in_slack_and_teams(harness: Harness, text: str) -> None:
     from adapters.slack.render import render_message
     from adapters.teams.cards import message_cards
@@ -201,6 +201,7 @@ async def test_typed_text_stays_inert_in_slack_and_teams(harness: Harness, text:
     )
     row = next(r for r in await rows(harness, "broadcast:") if r.member_id)
     message = Message.model_validate(row.payload)
+    assert "\u202e" not in (await latest_event(harness)).description  # no hidden reversals
     slack = render_message(message)
     check_blocks(slack["blocks"])
     drawn = str(slack)
@@ -225,3 +226,23 @@ async def test_typed_text_stays_inert_in_slack_and_teams(harness: Harness, text:
         for a in el["actions"]
     ]
     assert [a["type"] for a in actions][-2:] == ["Action.OpenUrl", "Action.OpenUrl"]
+
+
+async def test_the_event_forms_fit_slack_modals_and_teams_cards(harness: Harness) -> None:
+    from adapters.slack.modals import render_modal
+    from adapters.teams.cards import CARD_BUDGET, form_card, size_of
+    from tests.slack_fakes import check_modal
+
+    north = await place(harness, "northmoor")
+    await person(harness, "ada", institution=north, roles=["admin"])  # admins may announce too
+    opened = await harness.say("ada", "event new")
+    assert opened.form is not None
+    errors = await harness.submit("ada", opened.form, event_fields(title="", starts="2pm"))
+    assert errors.form is not None and set(errors.errors) == {"title", "starts"}
+    for form in (opened.form, errors.form):
+        check_modal(render_modal(form, {"state": form.state}, inline_errors=True))
+        assert size_of(form_card(form)) < CARD_BUDGET
+    event = await announce(harness, "ada")
+    changing = await harness.press("ada", "event.edit", str(event.id))
+    assert changing.form is not None and "audience" not in {i.name for i in changing.form.inputs}
+    check_modal(render_modal(changing.form, {"state": changing.form.state}))

@@ -46,7 +46,7 @@ async def test_going_members_are_reminded_a_day_and_an_hour_before(
     day = await rows(harness, f"event.reminder.day:{event.id}:")
     assert sorted(r.member_id for r in day) == sorted([priya, nia])  # not Ben (maybe)
     texts = {r.member_id: r.payload["text"] for r in day}
-    assert "is tomorrow — Tuesday 10 March 2026, 14:00–16:00 GMT" in texts[priya]
+    assert "is coming up — Tuesday 10 March 2026, 14:00–16:00 GMT" in texts[priya]
     assert "10:00–12:00 EDT" in texts[nia]  # New York is already on summer time
     assert statuses(day) == {priya: "sent", nia: "sent"}
     labels = [b["label"] for b in day[0].payload["blocks"][-1]["buttons"]]

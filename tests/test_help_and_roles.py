@@ -100,3 +100,16 @@ def test_a_route_shown_to_a_role_is_listed_for_that_role_and_admins() -> None:
     assert usages("coordinator") == {"mentor find", "mentor match"}
     assert usages("admin") == {"mentor find", "mentor match", "admin role"}
     assert usages("champion") == {"mentor find"}
+
+
+async def test_organising_events_is_listed_for_champions_and_admins_only(
+    harness: Harness,
+) -> None:
+    await make_member(harness, "dan", "champion")
+    await make_member(harness, "alex", "admin")
+    organising = ("event new", "event edit", "event cancel", "event status", "event attendance")
+    member = (await harness.say("priya", "help event")).text
+    assert "event list" in member and not [u for u in organising if u in member], member
+    for organiser in ("dan", "alex"):
+        shown = (await harness.say(organiser, "help event")).text
+        assert all(usage in shown for usage in organising), shown

@@ -24,10 +24,10 @@ from bot.ui import Context as Hint
 from handlers.events.card import announcement
 from handlers.events.common import (
     BROADCAST,
+    ByZone,
     managed,
     organiser_or_refuse,
     plural,
-    zone_of,
 )
 from handlers.events.form import channel_label, event_form, parse
 from handlers.events.router import router
@@ -36,7 +36,13 @@ from store.events import Event
 from store.models import Member
 
 
-@router.command("event", "new", summary="Announce a hub event (champions)", example="event new")
+@router.command(
+    "event",
+    "new",
+    summary="Announce a hub event (champions)",
+    example="event new",
+    shown_to="champion",
+)
 async def new(ctx: Context, args: str) -> None:
     if organiser_or_refuse(ctx):
         ctx.open_form(await event_form(ctx, form_id="event.new"))
@@ -213,14 +219,7 @@ async def broadcast(
     """
     members = await store.audience(session, event.audience)
     channels = await store.channels(session, event.audience.get("channels") or [])
-    cards: dict[str, Message] = {}
-
-    def card_for(zone_name: str | None) -> Message:
-        zone = zone_of(settings, zone_name)
-        if zone.key not in cards:
-            cards[zone.key] = announcement(event, zone, settings, champion)
-        return cards[zone.key]
-
+    card_for = ByZone(settings, lambda zone: announcement(event, zone, settings, champion))
     queued = [
         Queued(
             store.broadcast_key(event.id, m.member_id),

@@ -22,7 +22,9 @@ LATE = timedelta(minutes=30)  # and closes this long after the end
 LISTED = 100  # people on the attendance form; more can check in with the code
 
 
-@router.command("event", "attendance", summary="Mark who came to your event (champions)")
+@router.command(
+    "event", "attendance", summary="Mark who came to your event (champions)", shown_to="champion"
+)
 async def attendance(ctx: Context, args: str) -> None:
     event = await pick_managed(ctx, args, "event.attendance", "mark attendance for", ("sent",))
     if event is not None:

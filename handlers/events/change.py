@@ -7,8 +7,10 @@ of places moves people up from the waitlist, in order.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +25,7 @@ from handlers.events.card import notice
 from handlers.events.common import (
     CANCELLED,
     CHANGED,
+    ByZone,
     managed,
     pick_managed,
     plural,
@@ -39,7 +42,9 @@ from store.events import Event
 EDITABLE = ("draft", "sent")
 
 
-@router.command("event", "edit", summary="Change an event you announced (champions)")
+@router.command(
+    "event", "edit", summary="Change an event you announced (champions)", shown_to="champion"
+)
 async def edit(ctx: Context, args: str) -> None:
     event = await pick_managed(ctx, args, "event.edit", "change", EDITABLE)
     if event is not None:
@@ -142,7 +147,7 @@ def what_changed(before: dict[str, Any], after: dict[str, Any], ctx: Context) ->
     return changes
 
 
-def _changed_text(event: Event, changes: list[str], zone: Any) -> str:
+def _changed_text(event: Event, changes: list[str], zone: ZoneInfo) -> str:
     return (
         f"“{event.title}” has changed ({', '.join(changes)}). It's now {when(event, zone)}, "
         f"at {where(event)}. Your answer stands — change it below if you need to."
@@ -155,28 +160,29 @@ async def tell_everyone_who_answered(
     event: Event,
     now: datetime,
     kind: str,
-    text_for: Any,
+    text_for: Callable[[ZoneInfo], str],
 ) -> int:
     """One message per member who answered, in their own timezone; keyed by the change."""
-    answered = await store.answered_by(session, event.id)
-    live = kind != CANCELLED
-    queued = []
-    for member_id, zone_name in answered:
-        zone = zone_of(settings, zone_name)
-        message = (
-            notice(event, settings, text_for(zone), "going", "maybe", "not_going")
-            if live
-            else notice(event, settings, text_for(zone), calendar=True)
+    answers = ("going", "maybe", "not_going") if kind != CANCELLED else ()
+    message_for = ByZone(settings, lambda zone: notice(event, settings, text_for(zone), *answers))
+    queued = [
+        Queued(
+            f"{kind}:{event.id}:{event.sequence}:{member_id}",
+            kind,
+            message_for(zone_name),
+            member_id=member_id,
         )
-        key = f"{kind}:{event.id}:{event.sequence}:{member_id}"
-        queued.append(Queued(key, kind, message, member_id=member_id))
+        for member_id, zone_name in await store.answered_by(session, event.id)
+    ]
     return await outbox.enqueue_many(session, queued, now)
 
 
 # --- cancelling ---------------------------------------------------------------------------------
 
 
-@router.command("event", "cancel", summary="Cancel an event you announced (champions)")
+@router.command(
+    "event", "cancel", summary="Cancel an event you announced (champions)", shown_to="champion"
+)
 async def cancel(ctx: Context, args: str) -> None:
     event = await pick_managed(ctx, args, "event.cancel_ask", "cancel", EDITABLE)
     if event is not None:
@@ -261,7 +267,7 @@ async def confirm_cancel(ctx: Context, value: str) -> None:
     )
 
 
-def _cancelled_text(event: Event, zone: Any) -> str:
+def _cancelled_text(event: Event, zone: ZoneInfo) -> str:
     return (
         f"Sorry — “{event.title}” on {when(event, zone)} has been cancelled. "
         "Press Add to calendar to update your calendar."

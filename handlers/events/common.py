@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -13,6 +15,7 @@ from bot.settings import Settings
 from bot.ui import Actions, Button, Message, Section
 from store import events as store
 from store.events import Event
+from store.types import RawJSON
 
 # Outbox kinds. Time-critical ones may arrive outside office hours.
 BROADCAST = "event.broadcast"
@@ -118,6 +121,22 @@ async def pick_managed(
 
 def zone_of(settings: Settings, name: str | None) -> ZoneInfo:
     return zone_named(name, settings.benchmate_timezone)
+
+
+@dataclass
+class ByZone:
+    """A message per reader's timezone, built and serialised once for everyone in that zone:
+    queueing thousands then costs no more than queueing a handful."""
+
+    settings: Settings
+    build: Callable[[ZoneInfo], Message]
+    built: dict[str, RawJSON] = field(default_factory=dict)
+
+    def __call__(self, zone_name: str | None) -> RawJSON:
+        zone = zone_of(self.settings, zone_name)
+        if zone.key not in self.built:
+            self.built[zone.key] = RawJSON(self.build(zone).model_dump_json())
+        return self.built[zone.key]
 
 
 def when(event: Event, zone: ZoneInfo) -> str:

@@ -307,13 +307,14 @@ def _audience(values: dict[str, Any], errors: dict[str, str], fields: dict[str, 
 # --- inert text ---------------------------------------------------------------------------
 
 
+KEEP = "\n\t\u200d"  # new lines, tabs, and the joiner inside emoji sequences
+HIDDEN = ("Cc", "Cf", "Co", "Cs")  # control, format (bidi overrides, zero-width), private
+
+
 def inert(text: str) -> str:
-    """Text as typed, less control and invisible formatting characters (kept: new lines)."""
-    kept = (
-        ch
-        for ch in text
-        if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Co", "Cs")
-    )
+    """Text as typed, less control and invisible formatting characters (right-to-left
+    overrides, zero-width spaces): the renderers escape the rest."""
+    kept = (ch for ch in text if ch in KEEP or unicodedata.category(ch) not in HIDDEN)
     return "".join(kept).strip()
 
 

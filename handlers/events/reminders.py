@@ -18,12 +18,15 @@ from bot import outbox
 from bot.outbox import Queued
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.ui import Message
 from handlers.events.card import notice
-from handlers.events.common import REMINDER_DAY, REMINDER_HOUR, when, where, zone_of
+from handlers.events.common import REMINDER_DAY, REMINDER_HOUR, ByZone, when, where
 from handlers.events.router import router
 from store import events as store
 from store.events import Event
 
+# Never "tomorrow": a reminder held back by quiet hours may arrive on another day.
+SOON = {REMINDER_DAY: "coming up", REMINDER_HOUR: "starting soon"}
 # (kind, how long before the start, the event's column marking it done)
 KINDS = (
     (REMINDER_DAY, timedelta(hours=24), "reminded_day_at"),
@@ -45,13 +48,6 @@ async def tick(runtime: Runtime, now: datetime) -> int:
     return queued
 
 
-def _soon(event: Event, kind: str, now: datetime, zone: ZoneInfo) -> str:
-    if kind == REMINDER_HOUR:
-        return "starting soon"
-    days = (event.starts_at.astimezone(zone).date() - now.astimezone(zone).date()).days
-    return {0: "today", 1: "tomorrow"}.get(days, "coming up")
-
-
 def start_stamp(event: Event) -> str:
     return f"{event.starts_at:%Y%m%dT%H%M}"
 
@@ -59,18 +55,22 @@ def start_stamp(event: Event) -> str:
 async def remind(
     session: AsyncSession, settings: Settings, event: Event, kind: str, now: datetime
 ) -> int:
-    going = await store.answered_by(session, event.id, ("going",))
-    texts: dict[str, str] = {}
-    queued = []
-    for member_id, zone_name in going:
-        zone = zone_of(settings, zone_name)
-        if zone.key not in texts:
-            texts[zone.key] = (
-                f"Reminder: “{event.title}” is {_soon(event, kind, now, zone)} — "
-                f"{when(event, zone)}, at {where(event)}. If you can't make it now, press "
-                "Can't go so your place goes to someone waiting."
-            )
-        message = notice(event, settings, texts[zone.key], "not_going", online=True)
-        key = f"{kind}:{event.id}:{member_id}:{start_stamp(event)}"
-        queued.append(Queued(key, kind, message, member_id=member_id))
+    def reminder(zone: ZoneInfo) -> Message:
+        text = (
+            f"Reminder: “{event.title}” is {SOON[kind]} — {when(event, zone)}, at "
+            f"{where(event)}. If you can't make it now, press Can't go so your place goes "
+            "to someone waiting."
+        )
+        return notice(event, settings, text, "not_going", online=True)
+
+    message_for = ByZone(settings, reminder)
+    queued = [
+        Queued(
+            f"{kind}:{event.id}:{member_id}:{start_stamp(event)}",
+            kind,
+            message_for(zone_name),
+            member_id=member_id,
+        )
+        for member_id, zone_name in await store.answered_by(session, event.id, ("going",))
+    ]
     return await outbox.enqueue_many(session, queued, now)

@@ -25,7 +25,12 @@ ANY = ("draft", "sent", "cancelled")
 YEAR = timedelta(days=365)
 
 
-@router.command("event", "status", summary="Deliveries and answers for your events (champions)")
+@router.command(
+    "event",
+    "status",
+    summary="Deliveries and answers for your events (champions)",
+    shown_to="champion",
+)
 async def status(ctx: Context, args: str) -> None:
     event = await pick_managed(ctx, args, "event.status", "see", ANY)
     if event is not None:
@@ -105,6 +110,7 @@ def _buttons(ctx: Context, event: Event) -> list[Button]:
     "report",
     summary="Events held, attendance by institution, and feedback (champions)",
     example="event report",
+    shown_to="champion",
 )
 async def report(ctx: Context, args: str) -> None:
     if not args.strip():
