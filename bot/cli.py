@@ -22,7 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per tick is noise
+    # A line per tick, or per migration plugin, is noise in a terminal chat.
+    for chatty in ("apscheduler", "alembic"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     if not hasattr(args, "run"):
         parser.print_help()
         return 2
@@ -53,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     seed.set_defaults(run=_demo_seed)
 
     db = commands.add_parser("db", help="the database").add_subparsers()
-    db.add_parser("upgrade", help="apply migrations up to head").set_defaults(run=_db_upgrade)
+    db.add_parser("upgrade", help="apply migrations up to head").set_defaults(run=_db_upgrade_said)
 
     tick = commands.add_parser("tick", help="run everything due at an instant, once")
     tick.add_argument("--now", type=_instant, help="ISO-8601, e.g. 2026-03-02T09:00:00Z")
@@ -166,6 +168,12 @@ def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     from store.migrate import upgrade
 
     upgrade(settings.database_url)
+    return 0
+
+
+def _db_upgrade_said(args: argparse.Namespace, settings: Settings) -> int:
+    _db_upgrade(args, settings)
+    print("The database schema is up to date.")
     return 0
 
 
