@@ -3,20 +3,22 @@ Connector, both rate limiting with 429 + Retry-After.
 
 A champion fills `event new` and presses Send through the real core turn; the
 timed part is that turn (resolving the audience and queueing every message,
-one commit). Then the outbox dispatcher delivers through the real Slack and Teams
-sender (adapters/slack/sender.py) and the Teams adapter's own activities, each told
-its platform's allowed rate, to local fakes that answer 429 + Retry-After beyond it.
-Some members have identities on both platforms: each must get exactly one message.
+one commit). Then the outbox dispatcher delivers through the real Slack sender
+(adapters/slack/sender.py, slack_sdk) and the real Teams sender (adapters/teams/sender.py,
+botbuilder's ConnectorClient), each told its platform's allowed rate, to local fakes
+that answer 429 + Retry-After beyond it. Some members have identities on both
+platforms: each must get exactly one message.
 
 Baselines: the allowed rates (rate_ratio = achieved ÷ allowed) and 2 s for
 resolve + enqueue.
 
     .venv/bin/python benchmarks/bench_broadcast.py [--members 10000] [--rate 100]
-        [--teams-sender http|botbuilder]
+        [--teams-rate R]   (Teams' allowed rate when it differs from Slack's)
+        [--teams-sender botbuilder|http]
         [--postgresql postgresql+asyncpg://...]   (also on PostgreSQL: its schema is reset!)
 
 The fakes run in a process of their own, so their clocks are not held up by the
-dispatcher's. Each allows one second's worth of messages at once, then `rate` a second;
+dispatcher's. Each allows one second's worth of messages at once, then its rate a second;
 both start with their allowance spent, so the first messages may meet 429s.
 """
 
@@ -64,8 +66,8 @@ BURST_SECONDS = 1.0  # each fake lets one second's messages come at once (a per-
 TENANT = "bench-tenant"
 ENQUEUE_TARGET_S = 2.0
 TEAMS_SENDERS = {
-    "http": "activities posted straight to the Connector API",
     "botbuilder": "through the real TeamsSender (botbuilder)",
+    "http": "activities posted straight to the Connector API (bypassing botbuilder)",
 }
 FIELDS = {
     "title": "Flow cytometry facilities meeting",
@@ -147,14 +149,17 @@ class Paced:
         check = getattr(self.inner, "delivered", None)
         return bool(check and await check(target, key))
 
+    async def close(self) -> None:
+        close = getattr(self.inner, "close", None)
+        if close is not None:
+            await close()
+
 
 class ConnectorSender:
-    """Teams without botbuilder: the Teams adapter's own activities (adapters/teams/outgoing.py)
-    posted straight to the Connector REST API of each member's stored conversation.
-
-    The real TeamsSender drives the same call through botbuilder, which builds a new
-    ConnectorClient per message (~15 ms of CPU in msrest's retry set-up alone); run with
-    `--teams-sender botbuilder` to measure it against the same fake.
+    """Teams without botbuilder (`--teams-sender http`): the Teams adapter's own activities
+    (adapters/teams/outgoing.py), serialised once per distinct message, posted with aiohttp
+    straight to the Connector REST API of each member's stored conversation. A floor to
+    compare the real TeamsSender with (benchmarks/bench_sender_cpu.py measures both).
     """
 
     def __init__(self) -> None:
@@ -268,18 +273,17 @@ def identity(member_id: int, platform: str, teams_url: str, now: datetime) -> di
 
 
 async def run_once(
-    url: str, members: int, both: int, rate: float, teams_sender: str
+    url: str, members: int, both: int, rates: dict[str, float], teams_sender: str
 ) -> dict[str, Any]:
-    fakes, (slack_url, teams_url, stats_url) = start_fakes(rate)
+    fakes, (slack_url, teams_url, stats_url) = start_fakes(rates["slack"], rates["teams"])
     runtime = Runtime.create(Settings(_env_file=None, database_url=url))  # type: ignore[call-arg]
-    http = ConnectorSender()
     try:
         await prepare(runtime, members, both, teams_url)
         figures = await announce(runtime)
-        if teams_sender == "botbuilder":
-            install_teams(runtime)
-        runtime.senders["teams"] = Paced(runtime.senders.get("teams", http), rate)
-        runtime.senders["slack"] = Paced(SlackSender(slack_url, single_token("xoxb-bench")), rate)
+        teams = teams_sender_for(runtime, teams_sender)
+        slack = SlackSender(slack_url, single_token("xoxb-bench"))
+        runtime.senders["teams"] = Paced(teams, rates["teams"])
+        runtime.senders["slack"] = Paced(slack, rates["slack"])
         runtime.senders["console"] = Quiet()
         async with ClientSession() as client, client.post(stats_url.replace("stats", "drain")):
             pass
@@ -287,31 +291,41 @@ async def run_once(
         async with ClientSession() as client, client.get(stats_url) as response:
             stats = await response.json()
     finally:
-        await http.close()
-        await runtime.close()
+        await runtime.close()  # closes the senders' HTTP sessions too
         fakes.terminate()
         fakes.join()
-    figures.update(measure(stats, members, rate))
+    figures.update(measure(stats, members, rates))
     return figures
+
+
+def teams_sender_for(runtime: Runtime, kind: str) -> Any:
+    if kind == "http":
+        return ConnectorSender()
+    install_teams(runtime)  # what `benchmate worker` does: botbuilder, auth off (no app id)
+    return runtime.senders["teams"]
 
 
 # --- the fakes, in a process of their own (so they never wait for the dispatcher) ----------
 
 
-def start_fakes(rate: float) -> tuple[multiprocessing.Process, tuple[str, str, str]]:
+def start_fakes(
+    slack_rate: float, teams_rate: float
+) -> tuple[multiprocessing.Process, tuple[str, str, str]]:
     parent, child = multiprocessing.Pipe()
-    process = multiprocessing.Process(target=serve_fakes, args=(rate, child), daemon=True)
+    process = multiprocessing.Process(
+        target=serve_fakes, args=(slack_rate, teams_rate, child), daemon=True
+    )
     process.start()
     return process, parent.recv()
 
 
-def serve_fakes(rate: float, pipe: Connection) -> None:
-    asyncio.run(_serve_fakes(rate, pipe))
+def serve_fakes(slack_rate: float, teams_rate: float, pipe: Connection) -> None:
+    asyncio.run(_serve_fakes(slack_rate, teams_rate, pipe))
 
 
-async def _serve_fakes(rate: float, pipe: Connection) -> None:
-    slack = FakeSlack(rate=rate, burst=max(1.0, rate * BURST_SECONDS))
-    teams = LimitedConnector(rate=rate)
+async def _serve_fakes(slack_rate: float, teams_rate: float, pipe: Connection) -> None:
+    slack = FakeSlack(rate=slack_rate, burst=max(1.0, slack_rate * BURST_SECONDS))
+    teams = LimitedConnector(rate=teams_rate)
     await teams.start()
 
     async def stats(request: web.Request) -> web.Response:
@@ -369,7 +383,7 @@ async def deliver(runtime: Runtime, expected: int) -> dict[str, Any]:
     dispatcher = Dispatcher(
         runtime.sessions, runtime.senders, runtime.clock, batch=BATCH, quiet_hours=None
     )
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     deadline = started + 600
     sent = 0
     while time.perf_counter() < deadline:
@@ -386,10 +400,15 @@ async def deliver(runtime: Runtime, expected: int) -> dict[str, Any]:
         if sent + counts.get("dead", 0) >= expected:
             break
         await asyncio.sleep(0.05)  # rows waiting out a Retry-After
-    return {"deliver_seconds": round(time.perf_counter() - started, 2), "marked_sent": sent}
+    return {
+        "deliver_seconds": round(time.perf_counter() - started, 2),
+        # This process's CPU (dispatcher, database, both senders) per message delivered.
+        "deliver_cpu_ms": round((time.process_time() - cpu) / max(sent, 1) * 1000, 2),
+        "marked_sent": sent,
+    }
 
 
-def measure(stats: dict[str, Any], members: int, rate: float) -> dict[str, Any]:
+def measure(stats: dict[str, Any], members: int, rates: dict[str, float]) -> dict[str, Any]:
     """Who got how many (by member, across both platforms) and the rate each fake saw."""
     slack_received, _, slack_limited = stats["slack"]
     teams_received, _, teams_limited = stats["teams"]
@@ -410,8 +429,8 @@ def measure(stats: dict[str, Any], members: int, rate: float) -> dict[str, Any]:
         achieved = (len(arrivals) - 1) / span
         figures[f"{name}_messages"] = len(arrivals)
         figures[f"{name}_rate"] = round(achieved, 1)
-        figures[f"{name}_rate_ratio"] = round(achieved / rate, 3)
-        ratios.append(achieved / rate)
+        figures[f"{name}_rate_ratio"] = round(achieved / rates[name], 3)
+        ratios.append(achieved / rates[name])
     figures["rate_ratio"] = round(min(ratios), 3)
     return figures
 
@@ -434,32 +453,41 @@ async def bench(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
                 await engine.dispose()
             await asyncio.to_thread(upgrade, url)
             results[name] = await run_once(
-                url, args.members, args.both, args.rate, args.teams_sender
+                url, args.members, args.both, rates_of(args), args.teams_sender
             )
     return results
 
 
+def rates_of(args: argparse.Namespace) -> dict[str, float]:
+    return {"slack": args.rate, "teams": args.teams_rate or args.rate}
+
+
 def report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> None:
+    rates = rates_of(args)
+    allowed = " and ".join(f"{rates[p]:.0f}/s" for p in ("slack", "teams"))
+    if rates["slack"] == rates["teams"]:
+        allowed = f"{args.rate:.0f}/s each"
     rows = [
         [
             database,
             r["queued"],
             f"{r['preview_seconds']:.2f}",
             f"{r['enqueue_seconds']:.2f} (≤ {ENQUEUE_TARGET_S:.0f})",
-            f"{r['slack_rate']:.0f} / {args.rate:.0f}",
-            f"{r['teams_rate']:.0f} / {args.rate:.0f}",
+            f"{r['slack_rate']:.0f} / {rates['slack']:.0f}",
+            f"{r['teams_rate']:.0f} / {rates['teams']:.0f}",
             f"{r['rate_ratio']:.3f} (≥ 0.9)",
             r["rate_limited_429"],
             r["duplicates"],
             r["lost"],
             r["deliver_seconds"],
+            f"{r['deliver_cpu_ms']:.2f}",
         ]
         for database, r in results.items()
     ]
     teams = TEAMS_SENDERS[args.teams_sender]
     print_table(
         f"Event broadcast: {args.members} members ({args.both} on both platforms), fake Slack and "
-        f"Teams each allowing {args.rate:.0f}/s (429 + Retry-After: 1 beyond it); Teams {teams}",
+        f"Teams allowing {allowed} (429 + Retry-After: 1 beyond it); Teams {teams}",
         [
             "database",
             "rows",
@@ -472,14 +500,17 @@ def report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> None
             "dup",
             "lost",
             "deliver s",
+            "CPU ms/msg",
         ],
         rows,
     )
     print("\nbaseline: the allowed rates and 2 s to resolve + enqueue; targets as shown.")
+    print("CPU ms/msg: this process's CPU while delivering (dispatcher, database, senders).")
     summary: dict[str, Any] = {
         "bench": "broadcast",
         "members": args.members,
         "allowed_rate": args.rate,
+        **({"teams_allowed_rate": rates["teams"]} if rates["teams"] != rates["slack"] else {}),
     }
     for database, r in results.items():
         summary[database] = {
@@ -491,6 +522,7 @@ def report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> None
             "duplicates": r["duplicates"],
             "lost": r["lost"],
             "deliver_seconds": r["deliver_seconds"],
+            "deliver_cpu_ms": r["deliver_cpu_ms"],
         }
     if len(results) == 1:
         summary.update(summary.pop("sqlite"))
@@ -503,11 +535,12 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--both", type=int, default=500, help="members on Slack and Teams")
     parser.add_argument("--rate", type=float, default=100.0, help="allowed posts/s per platform")
+    parser.add_argument("--teams-rate", type=float, help="Teams' allowed posts/s (default: --rate)")
     parser.add_argument(
         "--teams-sender",
-        choices=["http", "botbuilder"],
-        default="http",
-        help="http: activities straight to the Connector; botbuilder: the real TeamsSender",
+        choices=list(TEAMS_SENDERS),
+        default="botbuilder",
+        help="botbuilder: the real TeamsSender; http: activities straight to the Connector",
     )
     parser.add_argument("--postgresql", help="also run on this PostgreSQL URL (schema reset!)")
     args = parser.parse_args()

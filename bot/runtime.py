@@ -44,4 +44,8 @@ class Runtime:
         )
 
     async def close(self) -> None:
+        for sender in self.senders.values():
+            close = getattr(sender, "close", None)  # senders that keep HTTP connections
+            if close is not None:
+                await close()
         await self.engine.dispose()

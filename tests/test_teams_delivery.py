@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
@@ -19,6 +21,7 @@ from bot.runtime import Runtime
 from bot.ui import text_message
 from store.models import OutboxMessage, PlatformIdentity
 from tests.conftest import settings_for
+from tests.connections_seen import Connections
 from tests.teams_fakes import (  # noqa: F401
     TENANT,
     FakeConnector,
@@ -151,14 +154,48 @@ async def test_pacing_waits_briefly_then_defers(fake: FakeConnector, worker: Run
     assert pacer.wait_for("c") > 2  # 60 in 30 s: the outbox reschedules instead
 
 
-async def personal_target(fake: FakeConnector) -> Target:
+@dataclass
+class ConnectionsSeen(FakeConnector):
+    connections: Connections = field(default_factory=Connections)
+
+    async def _answer(self, request: web.Request) -> web.Response:
+        self.connections.note(request)
+        return await super()._answer(request)
+
+
+async def test_messages_share_one_connector_client_until_the_runtime_closes(
+    worker: Runtime,
+) -> None:
+    fake = ConnectionsSeen()
+    seen = fake.connections
+    await fake.start()
+    try:
+        sender = worker.senders["teams"]
+        for member in (1, 2, 3):
+            await sender.send(await personal_target(fake, member), text_message("Hi"))
+        # One client for the service URL: its HTTP session keeps the connection open.
+        assert len(seen.distinct()) == 1
+        await worker.close()  # shutdown closes the kept clients
+        await sender.send(await personal_target(fake, 4), text_message("Hi"))
+        assert seen.distinct()[1:] == [seen.last]  # so the next message needed a new one
+        assert [p.path for p in fake.posts()] == [
+            f"/v3/conversations/a:personal-{member}/activities" for member in (1, 2, 3, 4)
+        ]
+    finally:
+        await fake.close()
+
+
+async def personal_target(fake: FakeConnector, member: int = 1) -> Target:
     reference = {
         "bot": {"id": "28:benchmate-bot", "name": "Benchmate"},
-        "user": {"id": "29:user-1"},
-        "conversation": {"id": "a:personal-1", "tenantId": TENANT},
+        "user": {"id": f"29:user-{member}"},
+        "conversation": {"id": f"a:personal-{member}", "tenantId": TENANT},
         "channelId": "msteams",
         "serviceUrl": fake.url,
     }
     return Target(
-        "teams", TENANT, user_id="aad-1", conversation={"scope": "personal", "reference": reference}
+        "teams",
+        TENANT,
+        user_id=f"aad-{member}",
+        conversation={"scope": "personal", "reference": reference},
     )

@@ -6,13 +6,14 @@ channel becomes a PermanentFailure the outbox records instead of retrying.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from aiohttp import ClientError
+from aiohttp import ClientError, ClientSession, ClientTimeout
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -42,10 +43,15 @@ DEFAULT_WAIT = timedelta(seconds=30)
 # Outbox keys travel as message metadata, so a restarted worker can see what arrived.
 METADATA_EVENT = "benchmate_outbox"
 HISTORY_LOOKBACK = 50
+WEB_API_TIMEOUT_S = 30
 TokenFinder = Callable[[Target], Awaitable[str]]
 
 
 class SlackSender:
+    """Every Web API call goes through one aiohttp session, so messages reuse its
+    connections (AsyncWebClient without a session opens and closes one per call).
+    `close()` ends it: Runtime.close calls it on shutdown."""
+
     # Slack allows about one message per second in a conversation (chat.postMessage).
     per_conversation_interval = 1.0
 
@@ -55,11 +61,31 @@ class SlackSender:
         # Without a pager (no database at hand) a long message goes trimmed, with a note.
         self.pages = pages
         self.clients: dict[str, AsyncWebClient] = {}
+        self._session: ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def client(self, token: str) -> AsyncWebClient:
-        if token not in self.clients:
-            self.clients[token] = AsyncWebClient(token=token, base_url=self.base_url)
-        return self.clients[token]
+        session = self._shared_session()
+        client = self.clients.get(token)
+        if client is None or client.session is not session:
+            client = AsyncWebClient(token=token, base_url=self.base_url, session=session)
+            self.clients[token] = client
+        return client
+
+    def _shared_session(self) -> ClientSession:
+        """Made on first use, in the loop that sends (a session belongs to one loop)."""
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed or self._loop is not loop:
+            # The timeout AsyncWebClient would give a session of its own.
+            self._session = ClientSession(timeout=ClientTimeout(total=WEB_API_TIMEOUT_S))
+            self._loop = loop
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None and self._loop is asyncio.get_running_loop():
+            await self._session.close()
+        self._session = None
+        self.clients.clear()
 
     async def send(self, target: Target, message: Message) -> None:
         client = self.client(await self.find_token(target))

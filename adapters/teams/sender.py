@@ -86,6 +86,9 @@ class TeamsSender:
         except ClientRequestError as problem:
             raise RetryLater(f"Teams unreachable: {problem}") from problem
 
+    async def close(self) -> None:
+        await self.messenger.close()
+
     async def _open_personal(
         self, target: Target, seed: ConversationReference
     ) -> ConversationReference:
