@@ -33,3 +33,21 @@ def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[objec
 
 def print_json(figures: dict[str, object]) -> None:
     print(json.dumps(figures))
+
+
+async def fresh_schema(url: str) -> None:
+    """Empty a scratch PostgreSQL database (drop and recreate `public`), then migrate it."""
+    import asyncio
+
+    from sqlalchemy import text
+
+    from store.db import make_engine
+    from store.migrate import upgrade
+
+    if url.startswith("postgresql"):
+        engine = make_engine(url)
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+        await engine.dispose()
+    await asyncio.to_thread(upgrade, url)

@@ -46,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from adapters.slack.sender import SlackSender, single_token
 from adapters.teams import install as install_teams
 from adapters.teams.outgoing import message_activities
-from benchmarks._common import print_table
+from benchmarks._common import fresh_schema, print_table
 from benchmarks.bench_dispatch import FakeSlack
 from bot.delivery import PermanentFailure, RetryLater, Target
 from bot.dispatcher import Dispatcher
@@ -54,9 +54,7 @@ from bot.harness import Harness
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.ui import Message
-from store.db import make_engine
 from store.members import grant_role, member_by_handle
-from store.migrate import upgrade
 from store.models import Member, OutboxMessage, PlatformIdentity
 from tests.teams_fakes import FakeConnector
 
@@ -445,13 +443,7 @@ async def bench(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
         if args.postgresql:
             databases.append(("postgresql", args.postgresql))
         for name, url in databases:
-            if name == "postgresql":
-                engine = make_engine(url)
-                async with engine.begin() as connection:
-                    await connection.execute(text("DROP SCHEMA public CASCADE"))
-                    await connection.execute(text("CREATE SCHEMA public"))
-                await engine.dispose()
-            await asyncio.to_thread(upgrade, url)
+            await fresh_schema(url)
             results[name] = await run_once(
                 url, args.members, args.both, rates_of(args), args.teams_sender
             )
