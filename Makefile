@@ -36,4 +36,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) *.egg-info benchmate.db benchmate.db-wal benchmate.db-shm
+	rm -rf $(VENV) *.egg-info benchmate.db benchmate.db-wal benchmate.db-shm benchmate.db-dispatch.lock

@@ -3,8 +3,11 @@
 Leasing claims rows for one worker until `lease_until`: `FOR UPDATE SKIP LOCKED`
 on PostgreSQL, so concurrent workers take disjoint rows, and a compare-and-set
 UPDATE (only rows still due) everywhere, which SQLite's BEGIN IMMEDIATE makes
-atomic. A row whose lease ran out (its worker died) is due again; if its sender
-can tell whether it already arrived (`delivered`), it is not sent twice.
+atomic. A live worker renews the leases of the rows it holds (on each send and
+on a heartbeat), so a row whose lease ran out has lost its worker and is due
+again; if its sender can tell whether it already arrived (`delivered`), it is
+not sent twice. Scheduled delivery runs in one process at a time, the holder of
+the dispatch lock (bot/dispatch_lock.py), so the pacers here see all the traffic.
 
 At send time a row is checked again: the member may have paused messages or
 muted this kind (skipped, with the reason), the hour may be quiet for them
@@ -17,13 +20,14 @@ task per batch, so the database keeps pace with a fast platform.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
 import random
 import secrets
 import socket
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,7 +46,11 @@ from store.types import UTCDateTime
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)
+# How long a leased row stays with its worker. A live worker renews its rows (see
+# _LeaseKeeper), so this only bounds how soon a dead worker's rows are sent again;
+# it must outlast a send already on the wire when the worker died.
+LEASE = timedelta(seconds=30)
+FIRST_CHUNK = 16  # rows a lane plans before its first send; the next chunks double
 MAX_ATTEMPTS = 10
 FIRST_BACKOFF = timedelta(seconds=10)
 MAX_BACKOFF = timedelta(hours=1)
@@ -188,6 +196,7 @@ class Recorder:
         while self.pending:
             batch, self.pending = self.pending, []
             async with self.sessions() as session, session.begin():
+                counts = session.get_bind().dialect.supports_sane_multi_rowcount
                 result = await session.execute(
                     _RECORD,
                     [
@@ -205,7 +214,7 @@ class Recorder:
                     ],
                 )
             changed = result.rowcount  # type: ignore[attr-defined]
-            if changed != len(batch):
+            if counts and changed != len(batch):  # asyncpg counts no executemany rows
                 log.warning(
                     "outbox: %d outcome(s) came after the lease ran out", len(batch) - changed
                 )
@@ -245,20 +254,27 @@ class Dispatcher:
         """Deliver everything due at `now` (and as time passes while sending); rows handled."""
         async with self._running:  # one run at a time per dispatcher (they share pacers)
             self._started, self._at = self.clock.now(), now or self.clock.now()
-            return sum(await asyncio.gather(*(self._drain() for _ in range(self.lanes))))
+            leases = _LeaseKeeper(self)
+            heartbeat = asyncio.create_task(leases.beat())
+            try:
+                lanes = (self._drain(leases) for _ in range(self.lanes))
+                return sum(await asyncio.gather(*lanes))
+            finally:
+                heartbeat.cancel()
 
-    async def _drain(self) -> int:
-        handled = 0
+    async def _drain(self, leases: _LeaseKeeper) -> int:
+        handled, warm = 0, False
         while True:
             leased_at = self._now()
             leased = await lease_due(
                 self.sessions, leased_at, self.batch, worker=self.worker, lease=self.lease
             )
             if leased:
-                await self._deliver(leased, leased_at + self.lease)
+                await self._deliver(leased, leased_at + self.lease, leases, warm)
                 handled += len(leased)
             if len(leased) < self.batch:
                 return handled
+            warm = True
 
     def _now(self) -> datetime:
         """The tick's instant, moved on by however long this run has taken so far."""
@@ -278,14 +294,27 @@ class Dispatcher:
 
     # --- one batch ------------------------------------------------------------------
 
-    async def _deliver(self, leased: list[Leased], lease_until: datetime) -> None:
+    async def _deliver(
+        self, leased: list[Leased], lease_until: datetime, leases: _LeaseKeeper, warm: bool
+    ) -> None:
+        """Plan and send one leased batch. A lane's first batch is planned in growing
+        chunks, sending as each is ready: after a start or a takeover the first message
+        goes out once a few rows are read, not a whole batch."""
         recorder = Recorder(self.sessions, self.worker)
-        plans = await self._plan(leased, recorder)
-        lease = _LeaseKeeper(self, [plan.id for plan in plans], lease_until)
+        batch = leases.hold([lease.id for lease in leased], lease_until)
+        sends: list[asyncio.Task[None]] = []
         try:
-            await asyncio.gather(*(self._send(plan, recorder, lease) for plan in plans))
+            for chunk in [leased] if warm else _growing(leased, FIRST_CHUNK):
+                plans = await self._plan(chunk, recorder)
+                sending = {plan.id for plan in plans}
+                for lease in chunk:
+                    if lease.id not in sending:  # settled without sending, or not ours
+                        leases.done(lease.id)
+                sends += [asyncio.create_task(self._send(p, recorder, leases)) for p in plans]
         finally:
+            await asyncio.gather(*sends)  # a send records its own failure; never raises
             await recorder.drain()
+            leases.let_go(batch)
 
     async def _plan(self, leased: list[Leased], recorder: Recorder) -> list[Plan]:
         """Read the batch in one go; settle what needs no sending; return what does."""
@@ -362,13 +391,7 @@ class Dispatcher:
         pacer, in_flight = self.pacer(sender)
         async with in_flight:
             try:
-                if plan.orphaned and await _already_delivered(sender, plan.target):
-                    recorder.add(self._sent(plan, "found delivered after a restart"))
-                    return
-                await pacer.wait_turn(plan.target.workspace, plan.target.conversation_key)
-                if not await lease.keep(plan.id):
-                    return  # another worker has it now
-                await sender.send(plan.target, plan.message)
+                outcome = await self._send_one(plan, sender, pacer, lease)
             except PermanentFailure as failure:
                 outcome = Outcome(
                     plan.id, "dead", plan.due_at, 1, _reason(failure), platform=plan.platform
@@ -380,11 +403,27 @@ class Dispatcher:
             except Exception as problem:  # a sender's bug must not stop the queue
                 log.exception("outbox row %s failed", plan.id)
                 outcome = self._retry(plan, f"{type(problem).__name__}: {problem}", None)
-            else:
-                outcome = self._sent(plan, None)
             finally:
                 lease.done(plan.id)
-        recorder.add(outcome)
+        if outcome is not None:
+            recorder.add(outcome)
+
+    async def _send_one(
+        self, plan: Plan, sender: Sender, pacer: Pacer, lease: _LeaseKeeper
+    ) -> Outcome | None:
+        """Deliver one planned row: its outcome, or None if another worker has it now."""
+        assert plan.target is not None and plan.message is not None
+        if plan.orphaned:
+            try:
+                if await _already_delivered(sender, plan.target):
+                    return self._sent(plan, "found delivered after a restart")
+            except RetryLater as later:  # the check's own limit: only this row waits
+                return self._retry(plan, f"could not tell if it arrived: {later}", later.after)
+        await pacer.wait_turn(plan.target.workspace, plan.target.conversation_key)
+        if not await lease.keep(plan.id):
+            return None
+        await sender.send(plan.target, plan.message)
+        return self._sent(plan, None)
 
     def _settled(self, plan: Plan, status: str, reason: str) -> Outcome:
         return Outcome(plan.id, status, plan.due_at, 0, reason, platform=plan.platform)
@@ -411,6 +450,13 @@ class Dispatcher:
         )
 
 
+def _growing(rows: list[Leased], first: int) -> Iterator[list[Leased]]:
+    start, size = 0, first
+    while start < len(rows):
+        yield rows[start : start + size]
+        start, size = start + size, size * 2
+
+
 def retry_delay(attempts: int, after: timedelta | None, rng: random.Random) -> timedelta:
     """Exponential backoff with jitter; the platform's Retry-After when it gave one.
 
@@ -435,37 +481,63 @@ async def _already_delivered(sender: Sender, target: Target) -> bool:
 
 @dataclass
 class _LeaseKeeper:
-    """Renews a long batch's lease before it runs out, so nobody else takes its rows."""
+    """The rows one run holds, every lane's: renewed together before their lease runs out.
+
+    A send checks first (and renews when half the lease is gone), so a row whose
+    lease was lost is not sent; a heartbeat renews too, every third of the lease
+    in real time, while every send waits (a long Retry-After, one busy conversation).
+    """
 
     dispatcher: Dispatcher
-    batch: list[int]
-    until: datetime
-    unsent: set[int] = field(init=False)
+    # batch number -> (its rows still to record, their lease_until)
+    batches: dict[int, tuple[list[int], datetime]] = field(default_factory=dict)
+    unsent: set[int] = field(default_factory=set)
+    _numbers: Iterator[int] = field(default_factory=itertools.count)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
-    def __post_init__(self) -> None:
-        self.unsent = set(self.batch)
+    def hold(self, rows: list[int], until: datetime) -> int:
+        number = next(self._numbers)
+        self.batches[number] = (rows, until)
+        self.unsent.update(rows)
+        return number
 
-    async def keep(self, row_id: int) -> bool:
-        """Renew if half the lease is gone; False if this row is no longer ours."""
-        async with self._lock:
-            now = self.dispatcher._now()
-            if now >= self.until - self.dispatcher.lease / 2:
-                await self._renew(now)
-        return row_id in self.unsent
+    def let_go(self, number: int) -> None:
+        """A batch is over and its outcomes recorded."""
+        rows, _ = self.batches.pop(number)
+        self.unsent.difference_update(rows)
 
     def done(self, row_id: int) -> None:
         self.unsent.discard(row_id)
 
+    async def keep(self, row_id: int) -> bool:
+        """Renew if half the lease is gone; False if this row is no longer ours."""
+        await self.renew_if_due()
+        return row_id in self.unsent
+
+    async def renew_if_due(self) -> None:
+        async with self._lock:
+            now, lease = self.dispatcher._now(), self.dispatcher.lease
+            if self.batches and now >= min(u for _, u in self.batches.values()) - lease / 2:
+                await self._renew(now)
+
+    async def beat(self) -> None:
+        while True:
+            await asyncio.sleep(self.dispatcher.lease.total_seconds() / 3)
+            try:
+                await self.renew_if_due()
+            except Exception:  # the next beat or send tries again; expiry stays safe
+                log.warning("outbox: renewing leases failed", exc_info=True)
+
     async def _renew(self, now: datetime) -> None:
-        # The whole batch: a row sent but not yet recorded must stay ours too.
-        d = self.dispatcher
+        # Every row still to record: one sent but not yet recorded must stay ours too.
+        d, numbers = self.dispatcher, list(self.batches)
+        rows = [row for number in numbers for row in self.batches[number][0]]
         async with d.sessions() as session, session.begin():
             kept = set(
                 await session.scalars(
                     update(OutboxMessage)
                     .where(
-                        OutboxMessage.id.in_(self.batch),
+                        OutboxMessage.id.in_(rows),
                         OutboxMessage.lease_owner == d.worker,
                         OutboxMessage.status == "sending",
                     )
@@ -474,11 +546,13 @@ class _LeaseKeeper:
                     .execution_options(synchronize_session=False)
                 )
             )
-        lost = self.unsent - kept
+        lost = (self.unsent & set(rows)) - kept
         if lost:
             log.warning("outbox: %d leased row(s) were taken over by another worker", len(lost))
         self.unsent -= lost
-        self.until = now + d.lease
+        for number in numbers:
+            if number in self.batches:
+                self.batches[number] = (self.batches[number][0], now + d.lease)
 
 
 @dataclass

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.dispatch_lock import dispatch_lock, holding, stand_by
 from bot.dispatcher import Dispatcher
 from bot.runtime import Runtime
 from store.db import is_unavailable
@@ -70,10 +71,15 @@ async def run_all(runtime: Runtime, now: datetime) -> dict[str, int]:
 
 
 def start_scheduler(runtime: Runtime, outbox_every: timedelta = OUTBOX_EVERY) -> AsyncIOScheduler:
-    """Fire each job on its interval, in memory only; the outbox also drains at start."""
+    """Fire each job on its interval, in memory only; the outbox also drains at start.
+
+    Only the holder of the dispatch lock delivers the outbox (bot/dispatch_lock.py);
+    another worker stands by and takes over within STANDBY_POLL of its death.
+    """
     scheduler = AsyncIOScheduler(timezone=UTC, jobstores={"default": MemoryJobStore()})
+    lock = dispatch_lock(runtime.engine)
     ticks = [(job.name, job.every, job.run) for job in runtime.router.jobs.values()]
-    ticks.append(("outbox", outbox_every, deliver_outbox))
+    ticks.append(("outbox", outbox_every, holding(lock, deliver_outbox)))
     for name, every, run in ticks:
         # next_run_time=None would pause a job in APScheduler 3: only the outbox gets one.
         first = {"next_run_time": datetime.now(UTC)} if name == "outbox" else {}
@@ -88,6 +94,7 @@ def start_scheduler(runtime: Runtime, outbox_every: timedelta = OUTBOX_EVERY) ->
             **first,
         )
     scheduler.start()
+    stand_by(lock, scheduler, "outbox")
     log.info("scheduler started as worker %s", dispatcher_for(runtime).worker)
     return scheduler
 

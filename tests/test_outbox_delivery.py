@@ -112,6 +112,34 @@ async def test_an_orphan_the_platform_already_has_is_marked_sent_not_sent_again(
     assert found["arrived"].last_error == "found delivered after a restart"
 
 
+class BusyHistorySender(RecordingSender):
+    """A platform whose "did it arrive?" method is rate-limited on its own (Slack tier 3)."""
+
+    async def delivered(self, target: Target, key: str) -> bool:
+        raise RetryLater("history rate limited", after=timedelta(seconds=30))
+
+
+async def test_an_orphan_whose_check_is_rate_limited_waits_and_holds_nobody_back(
+    runtime: Runtime, harness: Harness
+) -> None:
+    priya, sam = await members(harness, "priya", "sam")
+    sender = BusyHistorySender(runtime)
+    runtime.senders["console"] = sender
+    fake_time_dispatcher(runtime)
+    await queue(runtime, "orphan", member_id=priya)
+    start = runtime.clock.now()
+    await lease_due(runtime.sessions, start, worker="crashed-worker")  # then it died
+    await queue(runtime, "fresh", member_id=sam)
+
+    runtime.clock.set(start + LEASE)  # type: ignore[attr-defined]
+    assert await jobs.deliver_outbox(runtime, runtime.clock.now()) == 2
+    assert sender.sent == ["fresh"] and sender.times == [start + LEASE]  # not held back
+    row = (await rows(runtime))["orphan"]
+    assert (row.status, row.attempts) == ("queued", 1)
+    assert row.last_error.startswith("could not tell if it arrived")
+    assert row.due_at >= start + LEASE + timedelta(seconds=30)  # neither sent nor lost
+
+
 async def test_429_with_retry_after_is_delivered_once_after_the_wait(
     runtime: Runtime, harness: Harness
 ) -> None:

@@ -120,8 +120,13 @@ class SlackSender:
             history = await client.conversations_history(
                 channel=channel, limit=HISTORY_LOOKBACK, include_all_metadata=True
             )
-        except (SlackApiError, PermanentFailure, RetryLater, ClientError, TimeoutError):
+        except SlackApiError as problem:
+            found = failure(problem)
+            if isinstance(found, RetryLater) and "rate limit" in str(found):
+                raise found from problem  # ask again after the wait, rather than send twice
             return False  # cannot tell: sending again beats losing the message
+        except (PermanentFailure, RetryLater, ClientError, TimeoutError):
+            return False
         return any(
             (found.get("metadata") or {}).get("event_payload", {}).get("key") == key
             for found in history.get("messages") or []
