@@ -7,7 +7,6 @@ import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import numpy as np
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -59,6 +58,8 @@ async def batch_match(session: AsyncSession, scheme_id: int, day: date) -> Plan:
         | await store.asked_pairs(session, scheme_id)
         | await store.dont_pair_pairs(session)
     )
+    import numpy as np  # loaded on first use, as in matching.py
+
     column = {m.member_id: j for j, m in enumerate(mentors)}
     forbidden = np.zeros((len(seekers), len(mentors)), dtype=bool)
     for i, seeker in enumerate(seekers):

@@ -9,10 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-
-import numpy as np
-from scipy import sparse
-from scipy.optimize import linear_sum_assignment
+from typing import TYPE_CHECKING
 
 from store.mentoring import TAG_WEIGHTS as WEIGHTS
 from store.mentoring import MentorRow, mentor_tags, normal, tags_of
@@ -23,6 +20,9 @@ HAS_ROOM = 1
 # The most a mentor can score without sharing a single tag: bounds `find`'s SQL pre-rank.
 EXTRAS_MAX = OTHER_INSTITUTION + FORMAT_FITS + HAS_ROOM
 FORMAT_CODES = {"in person": 0, "online": 1, "either": 2}
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -118,6 +118,10 @@ def _room(places: int) -> str:
 
 def score_matrix(seekers: Sequence[Seeker], mentors: Sequence[MentorRow]) -> np.ndarray:
     """`score(seekers[i], mentors[j]).points` for every i, j, built with array arithmetic."""
+    # NumPy and SciPy load on first use: every worker start and `benchmate tick` is faster.
+    import numpy as np
+    from scipy import sparse
+
     vocabulary: dict[str, int] = {}
     rows, cols, weights = [], [], []
     for i, seeker in enumerate(seekers):
@@ -163,6 +167,9 @@ def assign(
     chosen where the seeker would otherwise go unmatched, and is then dropped:
     the total is the optimum of the constrained problem.
     """
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+
     columns = np.repeat(np.arange(len(places)), np.asarray(places, dtype=int))
     if points.size == 0 or columns.size == 0:
         return []
