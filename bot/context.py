@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import outbox
 from bot.clock import Clock
-from bot.inbound import Inbound
+from bot.forms import with_errors
+from bot.inbound import FormSubmission, Inbound
 from bot.responses import FormErrors, OpenForm, Reply, Response, Update
 from bot.settings import Settings
 from bot.ui import Form, Message, text_message
@@ -68,6 +69,12 @@ class Context:
     def form_errors(self, form: Form) -> None:
         """Show a submitted form again with its errors; the handler saves nothing."""
         self.responses.append(FormErrors(form))
+
+    def errors_shown(self, form: Form, submitted: FormSubmission, errors: dict[str, str]) -> bool:
+        """If there are errors, show the form again as typed with each beside its field."""
+        if errors:
+            self.form_errors(with_errors(form, submitted.fields, errors))
+        return bool(errors)
 
     async def notify(
         self,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.context import Context
-from bot.forms import check, with_errors
+from bot.forms import check
 from bot.inbound import FormSubmission
 from bot.router import Router
 from bot.ui import Actions, Button, Fields, Form, Heading, Input, Message, Option
@@ -47,8 +47,7 @@ async def save_profile(ctx: Context, submitted: FormSubmission) -> None:
     specialisms = _specialisms(values.get("specialisms") or "", errors)
     if values.get("timezone") and not _known_zone(values["timezone"]):
         errors["timezone"] = "I don't know that timezone. Try one like Europe/London."
-    if errors:
-        ctx.form_errors(with_errors(form, submitted.fields, errors))
+    if ctx.errors_shown(form, submitted, errors):
         return
     member = ctx.member
     member.display_name = values["display_name"]

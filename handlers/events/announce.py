@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import outbox
 from bot.context import Context
-from bot.forms import with_errors
 from bot.inbound import FormSubmission
 from bot.outbox import Queued
 from bot.settings import Settings
@@ -63,8 +62,7 @@ async def save_draft(ctx: Context, submitted: FormSubmission) -> None:
         return
     form = await event_form(ctx, form_id="event.new", state=submitted.state, event=draft)
     parsed = parse(ctx, form, submitted)
-    if parsed.errors:
-        ctx.form_errors(with_errors(form, submitted.fields, parsed.errors))
+    if ctx.errors_shown(form, submitted, parsed.errors):
         return
     now = ctx.now()
     if draft is None:

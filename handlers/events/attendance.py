@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.context import Context
-from bot.forms import check, with_errors
+from bot.forms import check
 from bot.inbound import FormSubmission
 from bot.ui import Form, Input, Option
 from handlers.events.common import managed, pick_managed, plural
@@ -104,8 +104,7 @@ async def save_attendance(ctx: Context, submitted: FormSubmission) -> None:
         ctx.reply("Nobody is on the list for that event any more.")
         return
     checked = check(form, submitted.fields)
-    if not checked.ok:
-        ctx.form_errors(with_errors(form, submitted.fields, checked.errors))
+    if ctx.errors_shown(form, submitted, checked.errors):
         return
     listed = [int(option.value) for option in form.inputs[0].options]
     ticked = [int(value) for value in checked.values["came"]]

@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import outbox
 from bot.context import Context
-from bot.forms import with_errors
 from bot.inbound import FormSubmission
 from bot.outbox import Queued
 from bot.settings import Settings
@@ -79,8 +78,7 @@ async def save_changes(ctx: Context, submitted: FormSubmission) -> None:
         return
     form = await event_form(ctx, form_id="event.edit", state=submitted.state, event=event)
     parsed = parse(ctx, form, submitted)
-    if parsed.errors:
-        ctx.form_errors(with_errors(form, submitted.fields, parsed.errors))
+    if ctx.errors_shown(form, submitted, parsed.errors):
         return
     await store.locked(ctx.session, event.id)  # RSVPs wait while places change
     before = _snapshot(event)

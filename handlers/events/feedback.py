@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.context import Context
-from bot.forms import check, with_errors
+from bot.forms import check
 from bot.inbound import FormSubmission
 from bot.ui import Actions, Button, Form, Input, Message, Option, Section
 from handlers.events.common import FEEDBACK, STALE, as_id
@@ -103,8 +103,7 @@ async def save_feedback(ctx: Context, submitted: FormSubmission) -> None:
         return
     form = feedback_form(event)
     checked = check(form, submitted.fields)
-    if not checked.ok:
-        ctx.form_errors(with_errors(form, submitted.fields, checked.errors))
+    if ctx.errors_shown(form, submitted, checked.errors):
         return
     score = int(checked.values["score"])
     if not await store.record_feedback(

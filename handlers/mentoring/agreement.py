@@ -8,7 +8,6 @@ from bot.inbound import FormSubmission
 from bot.ui import Form, Input, Option
 from handlers.mentoring import schedule
 from handlers.mentoring.common import (
-    errors_shown,
     for_relationship,
     own_active_relationship,
     partner_of,
@@ -104,7 +103,7 @@ async def save(ctx: Context, submitted: FormSubmission) -> None:
         errors["objectives"] = f"Please keep to {MAX_OBJECTIVES} objectives or fewer."
     elif any(len(o) > 300 for o in objectives):
         errors["objectives"] = "Please keep each objective under 300 characters."
-    if errors_shown(ctx, form, submitted, errors):
+    if ctx.errors_shown(form, submitted, errors):
         return
     values = checked.values
     first_time = relationship.agreed_at is None

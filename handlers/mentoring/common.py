@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from bot.context import Context
-from bot.forms import check, with_errors
+from bot.forms import check
 from bot.inbound import FormSubmission
 from bot.ui import Actions, Button, Form, Message, Section
 from handlers.mentoring.router import router
@@ -169,16 +169,7 @@ async def own_active_relationship(ctx: Context, value: str) -> Relationship | No
 def valid(ctx: Context, form: Form, submitted: FormSubmission) -> dict[str, Any] | None:
     """The submitted values, or None once the form is shown again with its errors."""
     checked = check(form, submitted.fields)
-    return None if errors_shown(ctx, form, submitted, checked.errors) else checked.values
-
-
-def errors_shown(
-    ctx: Context, form: Form, submitted: FormSubmission, errors: dict[str, str]
-) -> bool:
-    """Show the form again as typed, an error beside each field that has one; nothing saved."""
-    if errors:
-        ctx.form_errors(with_errors(form, submitted.fields, errors))
-    return bool(errors)
+    return None if ctx.errors_shown(form, submitted, checked.errors) else checked.values
 
 
 def card(text: str, *buttons: Button) -> Message:

@@ -20,7 +20,6 @@ from handlers.mentoring.common import (
     COORDINATORS_ONLY,
     STALE_BUTTON,
     as_id,
-    errors_shown,
     is_coordinator_of,
     scheme_to_run,
     today,
@@ -227,7 +226,7 @@ async def swap(ctx: Context, submitted: FormSubmission) -> None:
     first, second = (int(checked.values.get(k) or 0) for k in ("first", "second"))
     if not errors and first == second:
         errors["second"] = "Please choose two different pairs."
-    if errors_shown(ctx, form, submitted, errors):
+    if ctx.errors_shown(form, submitted, errors):
         return
     pairs = [list(pair) for pair in draft.pairs]
     pairs[first][1], pairs[second][1] = pairs[second][1], pairs[first][1]

@@ -11,7 +11,6 @@ from bot.ui import Context as Hint
 from bot.ui import Fields, Form, Heading, Input, Message, Option, Section
 from handlers.mentoring import schedule
 from handlers.mentoring.common import (
-    errors_shown,
     for_relationship,
     own_active_relationship,
     partner_of,
@@ -93,7 +92,7 @@ async def save(ctx: Context, submitted: FormSubmission) -> None:
         errors["held_on"] = "That date is still to come. Log a meeting once it has happened."
     if held_on and next_on and next_on <= held_on:
         errors["next_meeting_on"] = "The next meeting should be after this one."
-    if errors_shown(ctx, form, submitted, errors):
+    if ctx.errors_shown(form, submitted, errors):
         return
     objectives = {o.id: o for o in await store.objectives_of(ctx.session, relationship.id)}
     reviewed = []

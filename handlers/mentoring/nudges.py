@@ -31,7 +31,6 @@ from bot.ui import Context as Hint
 from handlers.mentoring import schedule
 from handlers.mentoring.common import (
     STALE_BUTTON,
-    errors_shown,
     for_relationship,
     own_active_relationship,
     partner_of,
@@ -319,7 +318,7 @@ async def save_booking(ctx: Context, submitted: FormSubmission) -> None:
         errors["day"] = "That date has passed. If you've already met, type mentor log."
     elif day is not None and day > today(ctx) + timedelta(days=366):
         errors["day"] = "Please choose a date within the next year."
-    if errors_shown(ctx, form, submitted, errors):
+    if ctx.errors_shown(form, submitted, errors):
         return
     schedule.apply(relationship, schedule.after_booking(day))
     ctx.reply(f"Lovely — {day:%A %-d %B} is in the diary. I'll check in with you the day after.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.context import Context
-from bot.forms import check, with_errors
+from bot.forms import check
 from bot.inbound import FormSubmission
 from bot.ui import Actions, Button, Fields, Form, Heading, Input, Message, Option
 from bot.ui import Context as Hint
@@ -56,8 +56,7 @@ async def save(ctx: Context, submitted: FormSubmission) -> None:
     dont_pair = await _dont_pair(ctx, values.get("dont_pair"), errors)
     if values.get("role") in ("mentor", "both") and not values.get("capacity"):
         errors["capacity"] = "As a mentor, how many mentees could you take? 1 is fine."
-    if errors:
-        ctx.form_errors(with_errors(form, submitted.fields, errors))
+    if ctx.errors_shown(form, submitted, errors):
         return
     fields: dict[str, Any] = {
         "role": values["role"],

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Context
-from bot.forms import check, with_errors
+from bot.forms import check
 from bot.inbound import FormSubmission
 from bot.ui import Actions, Button, Form, Input, Message, Section
 from handlers.mentoring import schedule
@@ -76,8 +76,7 @@ async def send(ctx: Context, submitted: FormSubmission) -> None:
         return
     form = request_form(mentor, submitted.state)
     checked = check(form, submitted.fields)
-    if not checked.ok:
-        ctx.form_errors(with_errors(form, submitted.fields, checked.errors))
+    if ctx.errors_shown(form, submitted, checked.errors):
         return
     problem = closed_to_mentees(scheme, today(ctx)) or await why_not(
         ctx.session, scheme, ctx.member.id, mentor.id, today(ctx)
@@ -290,8 +289,7 @@ def decline_form(state: str) -> Form:
 async def decline(ctx: Context, submitted: FormSubmission) -> None:
     form = decline_form(submitted.state)
     checked = check(form, submitted.fields)
-    if not checked.ok:
-        ctx.form_errors(with_errors(form, submitted.fields, checked.errors))
+    if ctx.errors_shown(form, submitted, checked.errors):
         return
     request = await _own_pending(ctx, submitted.state)
     if request is None:

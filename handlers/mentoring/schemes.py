@@ -22,7 +22,6 @@ from handlers.mentoring.common import (
     COORDINATORS_ONLY,
     STALE_BUTTON,
     as_id,
-    errors_shown,
     is_coordinator_of,
     scheme_to_run,
     today,
@@ -299,7 +298,7 @@ async def save(ctx: Context, submitted: FormSubmission) -> None:
     coordinator_id = await _coordinator_chosen(ctx, values, errors, form)
     _check_settings(values, errors)
     await _check_names(ctx, values, errors, scheme_id)
-    if errors_shown(ctx, form, submitted, errors):
+    if ctx.errors_shown(form, submitted, errors):
         return
     before = scheme.coordinator_id if scheme else None
     scheme = scheme or Scheme(created_at=ctx.now())
@@ -311,7 +310,7 @@ async def save(ctx: Context, submitted: FormSubmission) -> None:
     if not await store.saved_unless_taken(ctx.session, scheme):
         taken: dict[str, str] = {}  # by another scheme saved since the check above
         await _check_names(ctx, values, taken, scheme_id)
-        errors_shown(ctx, form, submitted, taken or {"name": _taken("name", values["name"])})
+        ctx.errors_shown(form, submitted, taken or {"name": _taken("name", values["name"])})
         return
     if scheme_id is not None:
         await _reschedule_pairs(ctx, scheme)
