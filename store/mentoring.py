@@ -773,13 +773,7 @@ async def open_mentor_ids(session: AsyncSession, scheme_id: int, today: date) ->
 
 async def create_request(session: AsyncSession, request: MentorRequest) -> bool:
     """Add a pending request; False when this mentee already has one in the scheme."""
-    try:
-        async with session.begin_nested():
-            session.add(request)
-            await session.flush()
-    except IntegrityError:
-        return False
-    return True
+    return await saved_unless_taken(session, request)
 
 
 async def pending_request_of(
