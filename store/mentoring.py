@@ -91,7 +91,8 @@ class MentoringProfile(Base):
 
 
 class MentorTag(Base):
-    """One thing a mentor with room can be matched on (`s:lc-ms`), with its points.
+    """One thing a mentor with room can be matched on (`s:lc-ms`), with its points, or a
+    zero-point word (`w:orbitrap`) that `mentor find <words>` looks up.
 
     Rows exist only while the mentor has a free place, and carry the pause, so
     `find` ranks from this one index without touching the profiles.
