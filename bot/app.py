@@ -10,6 +10,7 @@ from bot.calendar_files import calendar_file
 from bot.health import RUNTIME, healthz
 from bot.platforms import platform_modules
 from bot.runtime import Runtime
+from bot.served_files import stored_file
 
 
 def create_app(runtime: Runtime) -> web.Application:
@@ -17,6 +18,7 @@ def create_app(runtime: Runtime) -> web.Application:
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/calendar/{token}.ics", calendar_file)
+    app.router.add_get("/files/{token}/{filename}", stored_file)
     for mount in _platform_mounts():
         mount(app, runtime)
     return app

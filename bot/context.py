@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import outbox
+from bot import files, outbox
 from bot.clock import Clock
 from bot.forms import with_errors
 from bot.inbound import FormSubmission, Inbound
@@ -75,6 +75,27 @@ class Context:
         if errors:
             self.form_errors(with_errors(form, submitted.fields, errors))
         return bool(errors)
+
+    async def publish_file(
+        self,
+        data: bytes,
+        filename: str,
+        content_type: str,
+        *,
+        lifetime: timedelta = files.DEFAULT_LIFETIME,
+        owner_id: int | None = None,
+    ) -> files.Published:
+        """Keep a file (a chart, a pack, an export) behind an unguessable link."""
+        return await files.publish(
+            self.session,
+            public_url=self.settings.public_url,
+            now=self.now(),
+            data=data,
+            filename=filename,
+            content_type=content_type,
+            lifetime=lifetime,
+            owner_id=owner_id,
+        )
 
     async def notify(
         self,
