@@ -32,6 +32,7 @@ ROLE_NAMES = {
     "admin": "network admins",
     "coordinator": "scheme coordinators",
     "champion": "network champions",
+    "lead": "institutional leads",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import secrets
 from dataclasses import dataclass
@@ -177,12 +178,34 @@ async def roles_of(session: AsyncSession, member_id: int) -> set[str]:
 
 
 async def grant_role(
-    session: AsyncSession, member_id: int, role: str, now: datetime, by: int | None = None
+    session: AsyncSession,
+    member_id: int,
+    role: str,
+    now: datetime,
+    by: int | None = None,
+    institution_id: int | None = None,
 ) -> bool:
-    """Grant a role; False when the member already had it."""
-    if role in await roles_of(session, member_id):
-        return False
-    session.add(RoleGrant(member_id=member_id, role=role, granted_by=by, granted_at=now))
+    """Grant a role; False when the member already had it (for that institution, if scoped).
+
+    A scoped role (a lead) holds for one institution: granting it for another moves it.
+    """
+    held = await session.scalar(
+        select(RoleGrant).where(RoleGrant.member_id == member_id, RoleGrant.role == role)
+    )
+    if held is not None:
+        if held.institution_id == institution_id:
+            return False
+        held.institution_id, held.granted_by, held.granted_at = institution_id, by, now
+    else:
+        session.add(
+            RoleGrant(
+                member_id=member_id,
+                role=role,
+                institution_id=institution_id,
+                granted_by=by,
+                granted_at=now,
+            )
+        )
     await session.flush()
     return True
 
@@ -204,6 +227,26 @@ async def members_with_role(session: AsyncSession, role: str) -> list[Member]:
     return list(rows)
 
 
+async def holders(session: AsyncSession, role: str) -> list[tuple[Member, Institution | None]]:
+    """Who holds a role, with the institution a scoped grant names (None for the others)."""
+    rows = await session.execute(
+        select(Member, Institution)
+        .join(RoleGrant, RoleGrant.member_id == Member.id)
+        .outerjoin(Institution, Institution.id == RoleGrant.institution_id)
+        .where(RoleGrant.role == role)
+        .order_by(Member.display_name)
+    )
+    return [(member, institution) for member, institution in rows.all()]
+
+
+def scope_of(member: Member, role: str) -> int | None:
+    """The institution a member's scoped role holds for (their grants are loaded with them)."""
+    for grant in member.role_grants:
+        if grant.role == role:
+            return grant.institution_id
+    return None
+
+
 # --- institutions ------------------------------------------------------------
 
 
@@ -214,6 +257,31 @@ async def institutions(session: AsyncSession) -> list[Institution]:
         .order_by(Institution.name)
     )
     return list(rows)
+
+
+@dataclass(frozen=True)
+class InstitutionMatch:
+    """The institution a typed name means, or the nearest names when it means none."""
+
+    found: Institution | None
+    nearest: list[str]
+
+
+async def institution_named(session: AsyncSession, typed: str) -> InstitutionMatch:
+    """`keele`, `Keele University` or `northmoor`: the short name, the full name, or a word
+    of it that only one institution has; otherwise the closest names by spelling."""
+    wanted = " ".join(typed.lower().split())
+    everyone = list(await session.scalars(select(Institution).order_by(Institution.name)))
+    exact = [i for i in everyone if wanted in (i.short_name.lower(), i.name.lower())]
+    partial = [i for i in everyone if wanted and wanted in i.name.lower()]
+    for found in (exact, partial):
+        if len(found) == 1:
+            return InstitutionMatch(found[0], [])
+    names = {i.name.lower(): i.name for i in everyone}
+    names.update({i.short_name.lower(): i.name for i in everyone})
+    close = difflib.get_close_matches(wanted, list(names), n=3, cutoff=0.5)
+    nearest = [i.name for i in partial] or list(dict.fromkeys(names[name] for name in close))
+    return InstitutionMatch(None, nearest)
 
 
 async def department_in(session: AsyncSession, institution_id: int, name: str) -> Department | None:

@@ -24,7 +24,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from store.types import UTCDateTime
 
-ROLES = ("champion", "coordinator", "admin")
+ROLES = ("champion", "coordinator", "lead", "admin")
+# Roles that hold for one institution only: the grant names it.
+SCOPED_ROLES = ("lead",)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -141,7 +143,10 @@ class Channel(Base):
 
 
 class RoleGrant(Base):
-    """champion, coordinator, admin. Every member is a member; that needs no row."""
+    """champion, coordinator, lead, admin. Every member is a member; that needs no row.
+
+    A lead speaks for one institution (`institution_id`); other roles are network-wide.
+    """
 
     __tablename__ = "role_grants"
     __table_args__ = (UniqueConstraint("member_id", "role"),)
@@ -149,6 +154,9 @@ class RoleGrant(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(20))
+    institution_id: Mapped[int | None] = mapped_column(
+        ForeignKey("institutions.id", ondelete="CASCADE")
+    )
     granted_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     granted_at: Mapped[datetime]
 

@@ -113,3 +113,48 @@ async def test_organising_events_is_listed_for_champions_and_admins_only(
     for organiser in ("dan", "alex"):
         shown = (await harness.say(organiser, "help event")).text
         assert all(usage in shown for usage in organising), shown
+
+
+async def test_an_admin_makes_someone_lead_for_one_institution(harness: Harness) -> None:
+    from store.members import holders
+    from store.models import Institution
+
+    async with harness.runtime.sessions() as session, session.begin():
+        session.add_all(
+            [
+                Institution(short_name="northmoor", name="University of Northmoor"),
+                Institution(short_name="calderbridge", name="Calderbridge University"),
+            ]
+        )
+    await make_member(harness, "alex", "admin")
+    await make_member(harness, "dan")
+    turn = await harness.say("alex", "admin role grant dan lead Northmoor")
+    assert "Dan is now the lead for University of Northmoor" in turn.text
+    assert "already" in (await harness.say("alex", "admin role grant dan lead northmoor")).text
+    moved = await harness.say("alex", "admin role grant dan lead Calderbridge University")
+    assert "lead for Calderbridge University" in moved.text
+    async with harness.runtime.sessions() as session:
+        leads = await holders(session, "lead")
+    assert [(m.display_name, i.name if i else None) for m, i in leads] == [
+        ("Dan", "Calderbridge University")
+    ]
+    assert (
+        "Leads: Dan (Calderbridge University)"
+        in (await harness.say("alex", "admin role list")).text
+    )
+    assert "no longer a lead" in (await harness.say("alex", "admin role revoke dan lead")).text
+    assert await roles(harness, "dan") == {"member"}
+
+
+async def test_a_lead_needs_an_institution_that_exists(harness: Harness) -> None:
+    from store.models import Institution
+
+    async with harness.runtime.sessions() as session, session.begin():
+        session.add(Institution(short_name="northmoor", name="University of Northmoor"))
+    await make_member(harness, "alex", "admin")
+    await make_member(harness, "dan")
+    turn = await harness.say("alex", "admin role grant dan lead Northmor")
+    assert "Did you mean University of Northmoor?" in turn.text
+    asked = await harness.say("alex", "admin role grant dan lead")
+    assert "Which institution will Dan lead?" in asked.text
+    assert await roles(harness, "dan") == {"member"}
