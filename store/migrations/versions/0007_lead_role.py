@@ -1,7 +1,7 @@
 """lead role: a role grant may name the one institution it holds for
 
-Revision ID: 0006_lead_role
-Revises: 0005
+Revision ID: 0007_lead_role
+Revises: 0006
 Create Date: 2026-12-01 10:00:00
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_lead_role"
-down_revision: str | None = "0005"
+revision: str = "0007_lead_role"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
