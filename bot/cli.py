@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.clock import Clock
 from bot.platforms import install_senders, platform_modules
 from bot.settings import Settings, get_settings
 
@@ -48,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     console = commands.add_parser("console", help="chat with Benchmate in the terminal")
     console.add_argument("--as", dest="handle", help="your member handle, e.g. priya")
     console.add_argument("--demo", action="store_true", help="seed the demo network if empty")
+    console.add_argument(
+        "--now", type=_instant, help="start the clock at this instant, e.g. 2026-03-02T09:00Z"
+    )
     console.set_defaults(run=_console)
 
     demo = commands.add_parser("demo", help="the demo network").add_subparsers()
@@ -133,15 +137,19 @@ def _run_forever(start: Callable[[], Awaitable[Any]]) -> int:
 
 def _console(args: argparse.Namespace, settings: Settings) -> int:
     from adapters.console.repl import run_console
+    from bot.clock import SettableClock
 
+    clock = SettableClock(args.now)
     if args.demo:
-        _demo_seed(args, settings, quiet=True)
+        _demo_seed(args, settings, quiet=True, clock=clock)
     else:
         _db_upgrade(args, settings)
-    return asyncio.run(run_console(settings, args.handle))
+    return asyncio.run(run_console(settings, args.handle, clock))
 
 
-def _demo_seed(args: argparse.Namespace, settings: Settings, quiet: bool = False) -> int:
+def _demo_seed(
+    args: argparse.Namespace, settings: Settings, quiet: bool = False, clock: Clock | None = None
+) -> int:
     from bot.clock import SystemClock
     from store import demo
     from store.db import make_engine, make_session_factory
@@ -154,7 +162,7 @@ def _demo_seed(args: argparse.Namespace, settings: Settings, quiet: bool = False
                     if not quiet:
                         print("The database already has members; the demo network was not added.")
                     return 0
-                counts = await demo.seed(session, SystemClock().now())
+                counts = await demo.seed(session, (clock or SystemClock()).now())
         finally:
             await engine.dispose()
         print("Seeded a demo network: " + ", ".join(f"{v} {k}" for k, v in counts.items()))

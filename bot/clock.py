@@ -36,3 +36,24 @@ class FixedClock:
 
     def set(self, when: datetime) -> None:
         self.current = when.astimezone(UTC)
+
+
+class SettableClock:
+    """Runs like the wall clock, but can be moved: the console's `!tick` and `--now`.
+
+    Once set, time runs on from the instant set, so a scripted story that jumps to
+    the day of an event carries on there, line after line.
+    """
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._offset = timedelta(0)
+        if start is not None:
+            self.set(start)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+    def set(self, when: datetime) -> None:
+        if when.tzinfo is None:
+            raise ValueError("SettableClock needs a timezone-aware datetime")
+        self._offset = when.astimezone(UTC) - datetime.now(UTC)

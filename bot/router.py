@@ -200,6 +200,10 @@ class Router:
         return [route for route in self.commands.values() if route.shown(roles)]
 
 
+# "@Benchmate mentor find": Teams strips its own mention; typed words carry it.
+_LEADING_MENTION = re.compile(r"^@benchmate\b[\s:,]*", re.IGNORECASE)
+
+
 def normalise_command(text: str) -> str:
-    """`/mentor  find` and `mentor find` are the same command everywhere."""
-    return " ".join(text.strip().lstrip("/").split())
+    """`/mentor  find`, `@Benchmate mentor find` and `mentor find` are the same command."""
+    return " ".join(_LEADING_MENTION.sub("", text.strip()).lstrip("/").split())

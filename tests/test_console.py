@@ -6,6 +6,7 @@ import io
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from adapters.console.render import Controls, render_form, render_message
@@ -191,4 +192,84 @@ async def test_what_a_turn_queues_for_someone_else_is_shown_straight_away(
     console = ConsoleSession(runtime, "priya", out=out)
     for line in ["mentor find", "!press 1", "message: I hope to learn LC-MS validation", "!submit"]:
         await console.say(line)
-    assert "📬 (for Farah)" in out.getvalue()
+    assert "📬 (for Farah @farah)" in out.getvalue()
+
+
+async def test_buttons_on_a_message_for_someone_else_are_pressed_as_them(
+    runtime: Runtime,
+) -> None:
+    harness = Harness(runtime)
+    ids = await network(harness)
+    await join(harness, "priya", ids["northmoor"], "mentee", specialisms="lc-ms")
+    await join(harness, "farah", ids["calderbridge"], "mentor", specialisms="lc-ms", capacity="1")
+    out = io.StringIO()
+    console = ConsoleSession(runtime, "priya", out=out)
+    for line in ["mentor find", "!press 1", "message: LC-MS validation, please", "!submit"]:
+        await console.say(line)
+    delivered = out.getvalue().rsplit("📬 (for Farah @farah)", 1)[1]
+    assert "[1* Accept]  [2 Decline]" in delivered
+    await console.say("!press 2")
+    assert "Button 2 is on farah's message: type !as farah first." in out.getvalue()
+    for line in ["!as farah", "!press 2"]:
+        await console.say(line)
+    assert "▤ Decline a request" in out.getvalue()
+    for line in ["reason: Full this term", "!submit"]:
+        await console.say(line)
+    assert "Thanks for letting them know" in out.getvalue()
+    assert "📬 (for Priya @priya) Farah isn't able to take on a mentee just now" in out.getvalue()
+
+
+async def test_a_tick_moves_the_clock_the_following_lines_use(database_url: str) -> None:
+    from adapters.console.repl import console_runtime
+    from bot.clock import SettableClock
+    from tests.conftest import settings_for
+    from tests.events_network import person
+
+    monday = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    runtime = console_runtime(settings_for(database_url), SettableClock(monday))
+    try:
+        await person(Harness(runtime), "gareth", roles=["champion"])
+        out = io.StringIO()
+        console = ConsoleSession(runtime, "gareth", out=out)
+        await console.say("!tick 2026-03-12T09:00Z")
+        for line in [
+            "event new",
+            "title: Workshop open afternoon",
+            "description: Tea and lathes",
+            "day: 2026-03-11",
+            "starts: 14:00",
+            "ends: 16:00",
+            "location: Workshop",
+            "!submit",
+        ]:
+            await console.say(line)
+        assert "That's in the past" in out.getvalue()  # the 11th is behind us after the tick
+        assert runtime.clock.now() >= datetime(2026, 3, 12, 9, 0, tzinfo=UTC)
+    finally:
+        await runtime.close()
+
+
+async def test_the_console_takes_a_mention_of_benchmate_as_teams_does(runtime: Runtime) -> None:
+    out = io.StringIO()
+    console = ConsoleSession(runtime, "priya", out=out)
+    await console.say("@Benchmate help")
+    assert "Here is what you can ask me" in out.getvalue()
+    assert "I don't know" not in out.getvalue()
+
+
+def test_a_form_choice_can_be_typed_as_its_label_or_number_and_yes_no_reads_as_words() -> None:
+    from adapters.console.session import _option_value
+
+    options = [Option(label="Chloe Simmons", value="17"), Option(label="Sam Taylor", value="21")]
+    assert _option_value(options, "Sam Taylor") == "21"
+    assert _option_value(options, "chloe simmons") == "17"
+    assert _option_value(options, "2") == "21"
+    assert _option_value(options, "17") == "17"
+    shown = render_form(
+        Form(
+            form_id="x.y",
+            title="T",
+            inputs=[Input(name="paused", label="Paused", kind="checkbox", initial=True)],
+        )
+    )
+    assert "[now: yes]" in shown and "True" not in shown

@@ -33,13 +33,20 @@ KIND_HINTS = {
 
 @dataclass
 class Controls:
-    """What the last reply offered, by the number shown beside it."""
+    """What the last reply (and the messages it sent others) offered, by number.
+
+    A button on a message delivered to another member remembers whose it is, so
+    pressing it is done as them (`!as HANDLE` first).
+    """
 
     by_number: dict[int, Button | Select] = field(default_factory=dict)
+    owners: dict[int, str] = field(default_factory=dict)
 
-    def add(self, control: Button | Select) -> int:
+    def add(self, control: Button | Select, owner: str | None = None) -> int:
         number = len(self.by_number) + 1
         self.by_number[number] = control
+        if owner is not None:
+            self.owners[number] = owner
         return number
 
 
@@ -55,26 +62,27 @@ def render_responses(responses: list[Response], controls: Controls) -> str:
     return "\n\n".join(part for part in parts if part)
 
 
-def render_message(message: Message, controls: Controls) -> str:
+def render_message(message: Message, controls: Controls, owner: str | None = None) -> str:
+    """`owner`: the member a delivered message is for, whose buttons they alone may press."""
     if not message.blocks:
         return message.text
-    return "\n".join(_render_block(block, controls) for block in message.blocks)
+    return "\n".join(_render_block(block, controls, owner) for block in message.blocks)
 
 
-def _render_block(block: object, controls: Controls) -> str:
+def _render_block(block: object, controls: Controls, owner: str | None) -> str:
     match block:
         case Heading(text=text):
             return f"{text}\n{'─' * min(len(text), 60)}"
         case Section(text=text, button=None):
             return text
         case Section(text=text, button=Button() as button):
-            return f"{text}  {_button(button, controls)}"
+            return f"{text}  {_button(button, controls, owner)}"
         case Fields(pairs=pairs):
             return "\n".join(f"  {label}: {value}" for label, value in pairs)
         case Actions(buttons=buttons):
-            return "  ".join(_button(button, controls) for button in buttons)
+            return "  ".join(_button(button, controls, owner) for button in buttons)
         case Select() as select:
-            number = controls.add(select)
+            number = controls.add(select, owner)
             options = ", ".join(f"{i}) {o.label}" for i, o in enumerate(select.options, 1))
             many = "choose any" if select.multi else "choose one"
             return f"[{number}] {select.placeholder} ({many}): {options}"
@@ -87,10 +95,10 @@ def _render_block(block: object, controls: Controls) -> str:
     return ""
 
 
-def _button(button: Button, controls: Controls) -> str:
+def _button(button: Button, controls: Controls, owner: str | None) -> str:
     if button.url:
         return f"[{button.label}: {button.url}]"
-    number = controls.add(button)
+    number = controls.add(button, owner)
     marks = {"primary": "*", "danger": "!"}.get(button.style or "", "")
     return f"[{number}{marks} {button.label}]"
 
@@ -111,14 +119,19 @@ def render_form(form: Form) -> str:
     return "\n".join(lines)
 
 
+def _shown(initial: str | list[str] | bool) -> str:
+    if isinstance(initial, bool):
+        return "yes" if initial else "no"
+    return ", ".join(initial) if isinstance(initial, list) else initial
+
+
 def render_input(field_: Input) -> str:
     needed = "" if field_.required else ", optional"
     line = f"  {field_.name} — {field_.label} ({KIND_HINTS[field_.kind]}{needed})"
     if field_.options:
         line += ": " + ", ".join(f"{o.value}={o.label}" for o in field_.options)
     if field_.initial not in (None, "", []):
-        shown = ", ".join(field_.initial) if isinstance(field_.initial, list) else field_.initial
-        line += f" [now: {shown}]"
+        line += f" [now: {_shown(field_.initial)}]"
     if field_.hint:
         line += f"\n    {field_.hint}"
     return line

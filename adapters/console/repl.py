@@ -8,6 +8,7 @@ import sys
 
 from adapters.console.render import render_input
 from adapters.console.session import ConsoleSession
+from bot.clock import Clock, SettableClock
 from bot.runtime import Runtime
 from bot.settings import Settings
 
@@ -19,8 +20,13 @@ WELCOME = (
 )
 
 
-async def run_console(settings: Settings, handle: str | None) -> int:
-    runtime = Runtime.create(settings)
+def console_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
+    """The console's runtime: its clock runs on from `--now`, and `!tick` moves it."""
+    return Runtime.create(settings, clock=clock or SettableClock())
+
+
+async def run_console(settings: Settings, handle: str | None, clock: Clock | None = None) -> int:
+    runtime = console_runtime(settings, clock)
     session = ConsoleSession(runtime, (handle or _default_handle()).lstrip("@").lower())
     try:
         if sys.stdin.isatty():

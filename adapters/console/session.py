@@ -7,41 +7,52 @@ Scripted use (standard input not a terminal) reads one message per line:
   name: value               while a form is open, set one field
   !submit  /  !cancel       send or drop the open form
   !as sam                   carry on as another member
-  !tick 2026-03-01T09:00Z   run everything due at that instant (nudges, reminders, outbox)
+  !tick 2026-03-01T09:00Z   move the clock to that instant and run everything then due
   # a comment               ignored
+
+Buttons on messages delivered to other members (`📬 (for Sam) …`) are numbered
+too: `!as sam` then `!press N` presses one as Sam.
 """
 
 from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from adapters.console.render import Controls, render_message, render_responses
 from bot import core, jobs
-from bot.clock import FixedClock
+from bot.clock import FixedClock, SettableClock
 from bot.delivery import Target
 from bot.inbound import Address, ButtonPress, Command, FormSubmission, Identity, Inbound, Profile
 from bot.responses import FormErrors, OpenForm, Response
 from bot.runtime import Runtime
-from bot.ui import Button, Form, Message, Select
+from bot.ui import Button, Form, Message, Option, Select
 
 PLATFORM, WORKSPACE = "console", "local"
 
 
 @dataclass
 class ConsoleSender:
-    """Delivers proactive console messages by printing them, marked with who they are for."""
+    """Delivers proactive console messages by printing them, marked with who they are for.
+
+    With a session, their buttons join the numbers of the session's last reply, so
+    the member they are for can press them after `!as`.
+    """
 
     out: TextIO = field(default_factory=lambda: sys.stdout)
-    current: list[str] = field(default_factory=lambda: [""])
+    session: ConsoleSession | None = None
     # The terminal's reader is sitting right there: office hours are for real members.
     ignores_quiet_hours: bool = True
 
     async def send(self, target: Target, message: Message) -> None:
-        to = "you" if target.user_id == self.current[0] else (target.display_name or "channel")
-        body = render_message(message, Controls())
+        current = self.session.handle if self.session else ""
+        to = "you" if target.user_id == current else (target.display_name or "channel")
+        if to != "you" and target.user_id:
+            to += f" @{target.user_id}"  # the handle to `!as`
+        controls = self.session.controls if self.session else Controls()
+        body = render_message(message, controls, owner=target.user_id)
         self.out.write(f"\n📬 (for {to}) {body}\n")
 
 
@@ -55,7 +66,7 @@ class ConsoleSession:
     draft: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.sender = ConsoleSender(self.out, [self.handle])
+        self.sender = ConsoleSender(self.out, self)
         self.runtime.senders.setdefault(PLATFORM, self.sender)
 
     async def say(self, line: str) -> None:
@@ -85,8 +96,9 @@ class ConsoleSession:
             self._print("Form closed; nothing was sent.")
         elif verb == "as" and args:
             self.handle = args[0].lstrip("@").lower()
-            self.sender.current[0] = self.handle
-            self._print(f"You are now {self.handle}.")
+            closed = " (the open form was closed unsent)" if self.form is not None else ""
+            self.form = None
+            self._print(f"You are now {self.handle}{closed}.")
         elif verb == "tick":
             await self._tick(args[0] if args else None)
         else:
@@ -94,8 +106,11 @@ class ConsoleSession:
 
     async def _press(self, number: str, choice: str | None) -> None:
         control = self.controls.by_number.get(int(number)) if number.isdigit() else None
+        owner = self.controls.owners.get(int(number)) if number.isdigit() else None
         if control is None:
             self._print(f"There is no button {number} on the last message.")
+        elif owner is not None and owner != self.handle:
+            self._print(f"Button {number} is on {owner}'s message: type !as {owner} first.")
         elif isinstance(control, Button):
             if control.confirm is not None:
                 self._print(f"{control.confirm.title}: {control.confirm.text} (confirmed)")
@@ -109,6 +124,9 @@ class ConsoleSession:
         if name not in known:
             self._print(f"This form has no field “{name}”. Fields: {', '.join(known)}.")
             return
+        options = known[name].options
+        if options:  # an option may be typed as its value, its label or its number
+            value = ",".join(_option_value(options, part.strip()) for part in value.split(","))
         self.draft[name] = value
 
     # --- turns ----------------------------------------------------------------
@@ -126,6 +144,7 @@ class ConsoleSession:
             await jobs.deliver_outbox(self.runtime, self.runtime.clock.now())
 
     def show(self, responses: list[Response]) -> None:
+        """A turn's answer; what it sent others follows, numbered on from its buttons."""
         self.controls = Controls()
         for response in responses:
             if isinstance(response, OpenForm | FormErrors):
@@ -138,16 +157,39 @@ class ConsoleSession:
             self._print(text)
 
     async def _tick(self, when: str | None) -> None:
-        now = datetime.fromisoformat(when.replace("Z", "+00:00")) if when else None
-        if now is not None and isinstance(self.runtime.clock, FixedClock):
-            self.runtime.clock.set(now)
-        counts = await jobs.run_all(self.runtime, now or self.runtime.clock.now())
+        """Move the clock to `when` (the lines that follow happen then) and run what is due."""
+        try:
+            now = _instant(when) if when else None
+        except ValueError:
+            self._print("Please give the time like !tick 2026-03-02T09:00Z.")
+            return
+        clock = self.runtime.clock
+        if now is not None and isinstance(clock, FixedClock | SettableClock):
+            clock.set(now)
+        self.controls = Controls()  # what the tick delivers is numbered from 1
+        counts = await jobs.run_all(self.runtime, now or clock.now())
         done = ", ".join(f"{name} {count}" for name, count in counts.items() if count)
         self._print(f"Tick done: {done or 'nothing was due'}.")
 
     def _print(self, text: str) -> None:
         self.out.write(text + "\n")
         self.out.flush()
+
+
+def _instant(text: str) -> datetime:
+    when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _option_value(options: list[Option], typed: str) -> str:
+    if any(option.value == typed for option in options):
+        return typed
+    for option in options:
+        if option.label.lower() == typed.lower():
+            return option.value
+    if typed.isdigit() and 1 <= int(typed) <= len(options):
+        return options[int(typed) - 1].value
+    return typed  # the form says what is wrong with it
 
 
 def _chosen(select: Select, choice: str | None) -> str:

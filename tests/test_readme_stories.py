@@ -1,0 +1,87 @@
+"""The README's pasteable console stories, run exactly as written there.
+
+The scripts are read out of README.md, so the documentation and the product cannot
+drift apart: a story that stops working (an unknown command, a button that is not
+there, a form that is refused) fails here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+STORY = re.compile(
+    r"benchmate console (?P<args>[^\n<]*?) <<'EOF'\n(?P<script>.*?)\nEOF\n", re.DOTALL
+)
+# What a reader would see if a line of a story did not do what it says.
+GOING_WRONG = (
+    "Sorry, I don't know",
+    "There is no button",
+    "Please check the fields marked",
+    "This form has no field",
+    "type !as",
+    "something went wrong",
+    "I understand !press",
+    "no longer works",
+    "can't find that",
+)
+# Milestones each story must reach, by who it starts as.
+REACHED = {
+    "priya": [
+        "would like you as their mentor",
+        "You accepted Priya Shah's request",
+        "Agreement saved with 1 objective",
+        "It's about time to book your next meeting with Kwame Asante",
+        "Monday 30 March is in the diary",
+        "Did you meet Kwame Asante on Monday 30 March?",
+        "Meeting logged.",
+        "The relationship is closed",
+        "It's time for your end mentoring evaluation",
+    ],
+    "gareth": [
+        "Sent! “Workshop open afternoon” is on its way to 2 people",
+        "You're going to “Workshop open afternoon”",
+        "you're on the waitlist — number 1 in line",
+        "a place has come up at “Workshop open afternoon”",
+        "Reminder: “Workshop open afternoon” is coming up",
+        "Saved: 1 person came",
+        "Thank you! Your feedback is in",
+        "1 came. 1 gave feedback.",
+    ],
+}
+
+
+def stories() -> list[tuple[list[str], str]]:
+    found = [
+        (shlex.split(match["args"]), match["script"] + "\n")
+        for match in STORY.finditer(README.read_text())
+    ]
+    assert len(found) >= 2, "the README's console section has a story per feature"
+    return found
+
+
+@pytest.mark.parametrize("args, script", stories(), ids=lambda v: "-".join(v)[:40])
+def test_a_readme_story_plays_to_its_end(args: list[str], script: str, tmp_path: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/story.db"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "console", *args],
+        input=script,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+        check=True,
+    )
+    said = done.stdout
+    for trouble in GOING_WRONG:
+        assert trouble not in said, f"{trouble!r} in:\n{said}"
+    starts_as = args[args.index("--as") + 1]
+    for milestone in REACHED[starts_as]:
+        assert milestone in said, f"{milestone!r} missing from:\n{said}"
