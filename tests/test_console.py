@@ -166,24 +166,29 @@ async def test_a_scripted_form_with_errors_is_shown_again(runtime: Runtime) -> N
 
 
 def test_the_console_command_reads_a_script_from_standard_input(tmp_path: Path) -> None:
-    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/console.db"}
     script = "help\nprofile edit\njob_title: Workshop Technician\n!submit\nprofile\n"
+    said = console_cli(["--as", "dan"], script, tmp_path / "console.db")
+    assert "Here is what you can ask me" in said
+    assert said.count("Job title: Workshop Technician") == 2  # saved, then shown again
+
+
+def console_cli(args: list[str], script: str, database: Path) -> str:
+    """`benchmate console ARGS < script` in its own process; what it printed."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "console", "--as", "dan"],
+        [sys.executable, "-m", "bot.cli", "console", *args],
         input=script,
         capture_output=True,
         text=True,
         env=env,
-        timeout=120,
+        timeout=180,
         check=True,
     )
-    assert "Here is what you can ask me" in done.stdout
-    assert done.stdout.count("Job title: Workshop Technician") == 2  # saved, then shown again
+    return done.stdout
 
 
-async def test_what_a_turn_queues_for_someone_else_is_shown_straight_away(
-    runtime: Runtime,
-) -> None:
+async def priya_asks_farah(runtime: Runtime) -> tuple[ConsoleSession, io.StringIO]:
+    """A mentee's request sent from the console to a mentor in another institution."""
     harness = Harness(runtime)
     ids = await network(harness)
     await join(harness, "priya", ids["northmoor"], "mentee", specialisms="lc-ms")
@@ -192,20 +197,20 @@ async def test_what_a_turn_queues_for_someone_else_is_shown_straight_away(
     console = ConsoleSession(runtime, "priya", out=out)
     for line in ["mentor find", "!press 1", "message: I hope to learn LC-MS validation", "!submit"]:
         await console.say(line)
+    return console, out
+
+
+async def test_what_a_turn_queues_for_someone_else_is_shown_straight_away(
+    runtime: Runtime,
+) -> None:
+    _, out = await priya_asks_farah(runtime)
     assert "📬 (for Farah @farah)" in out.getvalue()
 
 
 async def test_buttons_on_a_message_for_someone_else_are_pressed_as_them(
     runtime: Runtime,
 ) -> None:
-    harness = Harness(runtime)
-    ids = await network(harness)
-    await join(harness, "priya", ids["northmoor"], "mentee", specialisms="lc-ms")
-    await join(harness, "farah", ids["calderbridge"], "mentor", specialisms="lc-ms", capacity="1")
-    out = io.StringIO()
-    console = ConsoleSession(runtime, "priya", out=out)
-    for line in ["mentor find", "!press 1", "message: LC-MS validation, please", "!submit"]:
-        await console.say(line)
+    console, out = await priya_asks_farah(runtime)
     delivered = out.getvalue().rsplit("📬 (for Farah @farah)", 1)[1]
     assert "[1* Accept]  [2 Decline]" in delivered
     await console.say("!press 2")

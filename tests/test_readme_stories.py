@@ -7,14 +7,13 @@ there, a form that is refused) fails here.
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.test_console import console_cli
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 STORY = re.compile(
@@ -69,17 +68,7 @@ def stories() -> list[tuple[list[str], str]]:
 
 @pytest.mark.parametrize("args, script", stories(), ids=lambda v: "-".join(v)[:40])
 def test_a_readme_story_plays_to_its_end(args: list[str], script: str, tmp_path: Path) -> None:
-    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/story.db"}
-    done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "console", *args],
-        input=script,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=180,
-        check=True,
-    )
-    said = done.stdout
+    said = console_cli(args, script, tmp_path / "story.db")
     for trouble in GOING_WRONG:
         assert trouble not in said, f"{trouble!r} in:\n{said}"
     starts_as = args[args.index("--as") + 1]
