@@ -206,6 +206,7 @@ def _tick(args: argparse.Namespace, settings: Settings) -> int:
 
 def _roles(args: argparse.Namespace, settings: Settings) -> int:
     from bot.clock import SystemClock
+    from store import audit
     from store.db import make_engine, make_session_factory
     from store.members import grant_role, member_by_handle, revoke_role
 
@@ -217,10 +218,20 @@ def _roles(args: argparse.Namespace, settings: Settings) -> int:
                 if member is None:
                     print(f"No single member matches “{args.member}”.", file=sys.stderr)
                     return 1
+                now = SystemClock().now()
                 if args.verb == "grant":
-                    changed = await grant_role(session, member.id, args.role, SystemClock().now())
+                    changed = await grant_role(session, member.id, args.role, now)
                 else:
                     changed = await revoke_role(session, member.id, args.role)
+                if changed:  # from the shell: no member acted, so no actor
+                    await audit.record(
+                        session,
+                        f"role.{args.verb}",
+                        at=now,
+                        actor_id=None,
+                        target_id=member.id,
+                        detail={"role": args.role},
+                    )
         finally:
             await engine.dispose()
         state = "now" if args.verb == "grant" else "no longer"

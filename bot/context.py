@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +16,7 @@ from bot.inbound import FormSubmission, Inbound
 from bot.responses import FormErrors, OpenForm, Reply, Response, Update
 from bot.settings import Settings
 from bot.ui import Form, Message, text_message
+from store import audit as audit_log
 from store.models import Member
 
 if TYPE_CHECKING:
@@ -120,3 +121,28 @@ class Context:
         )
         self.queued += added
         return added
+
+    # --- the record -----------------------------------------------------------
+
+    async def audit(
+        self,
+        action: str,
+        *,
+        target: Member | int | None = None,
+        subject: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Note an action that matters (`role.grant`) in the audit log, in this unit of work.
+
+        `detail` holds facts about the action (a role, a title, a count), never member
+        text, personal data or anything anonymous.
+        """
+        await audit_log.record(
+            self.session,
+            action,
+            at=self.now(),
+            actor_id=self.member.id,
+            target_id=target.id if isinstance(target, Member) else target,
+            subject=subject,
+            detail=detail,
+        )

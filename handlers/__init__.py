@@ -6,9 +6,18 @@ from bot.router import Router
 
 
 def build_router() -> Router:
-    from handlers import admin, admin_outbox, events, help, mentoring, privacy, profile
+    from handlers import (
+        admin,
+        admin_audit,
+        admin_outbox,
+        events,
+        help,
+        mentoring,
+        privacy,
+        profile,
+    )
 
     router = Router()
-    for feature in (help, profile, admin, privacy, admin_outbox, mentoring, events):
+    for feature in (help, profile, admin, privacy, admin_outbox, admin_audit, mentoring, events):
         router.include(feature.router)
     return router

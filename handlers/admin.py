@@ -62,6 +62,8 @@ async def manage_roles(ctx: Context, args: str) -> None:
         )
     elif verb == "grant":
         changed = await store.grant_role(ctx.session, member.id, role, ctx.now(), by=ctx.member.id)
+        if changed:
+            await ctx.audit("role.grant", target=member, detail={"role": role})
         done = (
             f"{member.display_name} is now a {role}."
             if changed
@@ -72,6 +74,8 @@ async def manage_roles(ctx: Context, args: str) -> None:
             ctx.reply("That would leave the network with no admin. Grant someone else admin first.")
             return
         changed = await store.revoke_role(ctx.session, member.id, role)
+        if changed:
+            await ctx.audit("role.revoke", target=member, detail={"role": role})
         done = (
             f"{member.display_name} is no longer a {role}."
             if changed

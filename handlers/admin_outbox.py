@@ -68,6 +68,7 @@ async def _retry(ctx: Context, which: str) -> None:
     if not await outbox.requeue_dead(ctx.session, chosen.row_id, ctx.now()):
         ctx.reply("That message is no longer undeliverable, so nothing changed.")
         return
+    await ctx.audit("outbox.retry", detail={"kind": chosen.kind, "ref": chosen.ref})
     ctx.reply(
         f"Queued again: {chosen.kind} to {chosen.recipient} (ref {chosen.ref}). "
         "It goes with the next delivery round, within quiet hours."

@@ -1,3 +1,3 @@
 """Imports every module that defines tables, so Base.metadata is complete."""
 
-from store import events, files, mentoring, models, overflow  # noqa: F401
+from store import audit, events, files, mentoring, models, overflow  # noqa: F401

@@ -195,6 +195,11 @@ async def send(ctx: Context, value: str) -> None:
         ctx.now(),
     )
     ctx.queued += reach.queued
+    await ctx.audit(
+        "broadcast.send",
+        subject=f"event:{event.id}",
+        detail={"title": event.title, "reach": reach.members, "channels": len(reach.channels)},
+    )
     ctx.update(
         f"Sent! “{event.title}” is on its way to {reach.words()}. "
         "Type event status to watch deliveries and answers come in."

@@ -314,6 +314,11 @@ async def save(ctx: Context, submitted: FormSubmission) -> None:
         return
     if scheme_id is not None:
         await _reschedule_pairs(ctx, scheme)
+    await ctx.audit(
+        "scheme.change" if scheme_id else "scheme.create",
+        subject=f"scheme:{scheme.id}",
+        detail={"name": scheme.name},
+    )
     await _welcome_coordinator(ctx, scheme, changed=coordinator_id != before)
     ctx.reply(await settings_message(ctx, scheme))
 
