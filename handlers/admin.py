@@ -47,10 +47,12 @@ async def manage_roles(ctx: Context, args: str) -> None:
             "Try their e-mail address or @mention them."
         )
         return
+    detail = {"role": role}
     if verb == "grant" and scoped:
         institution = await _institution_to_lead(ctx, member, where)
         if institution is None:
             return
+        detail["institution"] = institution.name
         changed = await store.grant_role(
             ctx.session, member.id, role, ctx.now(), by=ctx.member.id, institution_id=institution.id
         )
@@ -62,8 +64,6 @@ async def manage_roles(ctx: Context, args: str) -> None:
         )
     elif verb == "grant":
         changed = await store.grant_role(ctx.session, member.id, role, ctx.now(), by=ctx.member.id)
-        if changed:
-            await ctx.audit("role.grant", target=member, detail={"role": role})
         done = (
             f"{member.display_name} is now a {role}."
             if changed
@@ -74,13 +74,13 @@ async def manage_roles(ctx: Context, args: str) -> None:
             ctx.reply("That would leave the network with no admin. Grant someone else admin first.")
             return
         changed = await store.revoke_role(ctx.session, member.id, role)
-        if changed:
-            await ctx.audit("role.revoke", target=member, detail={"role": role})
         done = (
             f"{member.display_name} is no longer a {role}."
             if changed
             else (f"{member.display_name} wasn't a {role}.")
         )
+    if changed:
+        await ctx.audit(f"role.{verb}", target=member, detail=detail)
     ctx.reply(done)
 
 

@@ -8,7 +8,7 @@ Rows name people by member id only (never a copy of their name or e-mail), so
 erasing a member leaves the log intact and pointing at a tombstone. `detail`
 holds facts about the action (a role, an event's title, a count), never member
 text or anything anonymous. The database refuses UPDATE and DELETE on the table
-(triggers made by migration 0007).
+(triggers made by migration 0008).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """audit log: an append-only record of who did what that matters
 
-Revision ID: 0007_audit_log
-Revises: 0006
+Revision ID: 0008_audit_log
+Revises: 0007_lead_role
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_audit_log"
-down_revision: str | None = "0006"
+revision: str = "0008_audit_log"
+down_revision: str | None = "0007_lead_role"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
