@@ -84,7 +84,7 @@ answer = st.tuples(
 # Mostly answers, a reader looking often, and the round closing somewhere (or never).
 steps = st.lists(st.one_of(answer, answer, answer, st.just(("view",))), min_size=5, max_size=120)
 scripts = st.builds(
-    lambda s, at: s[:at] + [("close",)] + s[at:] if at is not None else s,
+    lambda s, at: [*s[:at], ("close",), *s[at:]] if at is not None else s,
     steps,
     st.one_of(st.none(), st.integers(0, 120)),
 )
