@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.inbound import Identity, Profile
+from store.db import reading
 from store.members import identity_for, upsert_member
 from store.models import Channel, PlatformIdentity
 from store.upsert import insert_ignore
@@ -67,7 +68,7 @@ async def record_profile(
 
 async def profile_synced_at(sessions: Sessions, who: Identity) -> datetime | None:
     """When this identity's profile was last fetched; None if never (or unknown identity)."""
-    async with sessions() as session, session.begin():
+    async with reading(sessions) as session:
         return await session.scalar(
             select(PlatformIdentity.profile_synced_at).where(*_matches(who))
         )
@@ -88,7 +89,7 @@ async def mark_profile_synced(
 
 
 async def conversation_of(sessions: Sessions, who: Identity) -> dict[str, Any] | None:
-    async with sessions() as session:
+    async with reading(sessions) as session:
         return await session.scalar(select(PlatformIdentity.conversation).where(*_matches(who)))
 
 

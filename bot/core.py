@@ -2,24 +2,32 @@
 
 Each inbound request is one unit of work: what a handler writes, and the
 outbox rows it queues, commit together or not at all.
+
+A turn that will write (a button press, a form, a platform delivery to record,
+a member seen for the first time or not for an hour) is a writer from the
+start. Any other turn opens read-first: on SQLite it takes no write lock while
+it reads (store/writers.py). If it writes after all and another writer got in
+first, the turn runs again as a writer, and its route is remembered as one that
+writes, so the next turn of it starts as a writer.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-from datetime import timedelta
 
 from bot.context import Context
 from bot.inbound import ButtonPress, Command, FormSubmission, HomeOpened, Inbound
 from bot.responses import Reply, Response
 from bot.router import Route
 from bot.runtime import Runtime
+from bot.seen import is_recent
 from bot.ui import Block, Heading, Message, Section, text_message
-from store.db import is_unavailable
+from store.db import is_unavailable, unit_of_work
 from store.members import upsert_member
 from store.models import InboundReceipt
 from store.upsert import insert_ignore
+from store.writers import is_write_conflict
 
 log = logging.getLogger("benchmate")
 
@@ -27,7 +35,6 @@ DATABASE_AWAY = (
     "Sorry — I can't reach my records just now, so nothing was changed. "
     "Please try again in a minute."
 )
-SEEN_EVERY = timedelta(hours=1)
 ROLE_NAMES = {
     "admin": "network admins",
     "coordinator": "scheme coordinators",
@@ -66,8 +73,45 @@ async def handle(runtime: Runtime, inbound: Inbound) -> list[Response]:
 
 
 async def _turn(runtime: Runtime, inbound: Inbound) -> list[Response]:
+    route = route_key(runtime, inbound)
+    writes = writes_up_front(runtime, inbound, route)
+    try:
+        return await _unit(runtime, inbound, writes)
+    except Exception as problem:
+        if writes or not is_write_conflict(problem):
+            raise
+        log.info("turn %s wrote after a read; running it again as a writer", route)
+        runtime.writing_routes.add(route)
+        return await _unit(runtime, inbound, writes=True)
+
+
+def route_key(runtime: Runtime, inbound: Inbound) -> str:
+    """What a turn asks for, as one word: the command's usage, the action or the form."""
+    what = inbound.what
+    if isinstance(what, Command):
+        found = runtime.router.resolve(what.text)
+        return found[0].usage if found else "unknown"
+    if isinstance(what, ButtonPress):
+        return what.action_id
+    if isinstance(what, FormSubmission):
+        return what.form_id
+    return "home"
+
+
+def writes_up_front(runtime: Runtime, inbound: Inbound, route: str) -> bool:
+    """Whether this turn starts as a writer: presses and forms, platform deliveries to
+    record, members to create or note as seen, and routes known to write."""
+    return (
+        isinstance(inbound.what, ButtonPress | FormSubmission)
+        or bool(inbound.delivery_id)
+        or route in runtime.writing_routes
+        or runtime.seen.due(inbound.who, inbound.profile, runtime.clock.now())
+    )
+
+
+async def _unit(runtime: Runtime, inbound: Inbound, writes: bool) -> list[Response]:
     now = runtime.clock.now()
-    async with runtime.sessions() as session, session.begin():
+    async with unit_of_work(runtime.sessions, writes=writes) as session:
         if inbound.delivery_id and not await insert_ignore(
             session,
             InboundReceipt.__table__,  # type: ignore[arg-type]
@@ -80,8 +124,9 @@ async def _turn(runtime: Runtime, inbound: Inbound) -> list[Response]:
             log.info("ignoring a repeated delivery %s", inbound.delivery_id)
             return []
         identity = await upsert_member(session, inbound.who, inbound.profile, now)
-        if identity.last_seen_at is None or identity.last_seen_at <= now - SEEN_EVERY:
+        if not is_recent(identity.last_seen_at, now):
             identity.last_seen_at = now  # which platform to reach them on; written at most hourly
+        seen_at = identity.last_seen_at
         ctx = Context(
             inbound=inbound,
             member=identity.member,
@@ -94,6 +139,7 @@ async def _turn(runtime: Runtime, inbound: Inbound) -> list[Response]:
         await _route(ctx)
     # Committed: the console (and anything watching) may deliver what the turn queued.
     runtime.queued_by_turns += ctx.queued
+    runtime.seen.note(inbound.who, inbound.profile, seen_at)
     return ctx.responses
 
 

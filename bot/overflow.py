@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from store.db import reading
 from store.overflow import OverflowReply
 
 KEEP_FOR = timedelta(days=30)
@@ -60,7 +61,7 @@ async def keep(
 
 async def find(sessions: Sessions, platform: str, token: str, now: datetime) -> Kept | None:
     """The kept reply, or None when it never existed or is too old."""
-    async with sessions() as session:
+    async with reading(sessions) as session:
         row = await session.scalar(
             select(OverflowReply).where(
                 OverflowReply.platform == platform,

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.clock import Clock, SystemClock
 from bot.delivery import Sender
 from bot.router import Router
+from bot.seen import Seen
 from bot.settings import Settings
 from store.db import make_engine, make_session_factory
 
@@ -23,6 +24,9 @@ class Runtime:
     senders: dict[str, Sender] = field(default_factory=dict)
     # Outbox rows queued by turns in this process: a hint for the console to deliver now.
     queued_by_turns: int = 0
+    # Members whose row this process wrote lately, and routes seen to write (bot/core.py).
+    seen: Seen = field(default_factory=Seen)
+    writing_routes: set[str] = field(default_factory=set)
 
     @classmethod
     def create(

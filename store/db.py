@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 # Errors that mean "the database is away", not "the code is wrong".
@@ -17,7 +19,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from store import writers
 from store.types import RawJSON
+from store.writers import READ_FIRST, writers_of
 
 UNAVAILABLE = (OperationalError, InterfaceError, ConnectionError, OSError, TimeoutError)
 
@@ -39,8 +43,14 @@ def _to_json(value: Any) -> str:
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("json_serializer", _to_json)
     if is_sqlite(url):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
-        _serialise_sqlite_writes(engine)
+        if make_url(url).database not in (None, "", ":memory:"):
+            # Enough connections that readers never wait for one behind queued writers.
+            kwargs.setdefault("pool_size", 16)
+            kwargs.setdefault("max_overflow", 32)
+        # Seconds a writer waits for another process's write lock (SQLite's busy handler).
+        kwargs.setdefault("connect_args", {"timeout": 30})
+        engine = create_async_engine(url, **kwargs)
+        writers.install(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
@@ -48,33 +58,42 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
-def _serialise_sqlite_writes(engine: AsyncEngine) -> None:
-    """SQLite: WAL for concurrent readers, and BEGIN IMMEDIATE for every unit of work.
-
-    pysqlite's deferred BEGIN lets two transactions read, then both try to
-    write and one fails at once with "database is locked". Taking the write
-    lock at BEGIN makes them queue instead (busy timeout above), which is what
-    `SELECT ... FOR UPDATE` gives on PostgreSQL.
-    """
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-    @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+Sessions = async_sessionmaker[AsyncSession]
+
+
+@asynccontextmanager
+async def unit_of_work(sessions: Sessions, *, writes: bool = True) -> AsyncIterator[AsyncSession]:
+    """One transaction: it commits when the block ends, or rolls back on an exception.
+
+    On SQLite a writer queues for the process's writer lock before it takes a
+    connection from the pool; `writes=False` opens it read-first, taking no lock
+    until (if ever) it writes (store/writers.py). On PostgreSQL both are the
+    same: row locks (`FOR UPDATE`) order the writers.
+    """
+    queue = writers_of(sessions.kw["bind"])
+    lock = queue.lock() if queue is not None and writes else None
+    if lock is not None:
+        await lock.acquire()
+    try:
+        async with sessions() as session, session.begin():
+            if not writes:
+                await session.connection(execution_options={READ_FIRST: True})
+            yield session
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def reading(sessions: Sessions) -> AbstractAsyncContextManager[AsyncSession]:
+    """A unit of work that only reads: it never waits for a writer."""
+    return unit_of_work(sessions, writes=False)
+
+
 async def ping(engine: AsyncEngine) -> None:
     async with engine.connect() as connection:
+        connection = await connection.execution_options(**{READ_FIRST: True})
         await connection.execute(text("SELECT 1"))
