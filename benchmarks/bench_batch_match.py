@@ -25,7 +25,8 @@ from scipy.optimize import linear_sum_assignment
 
 from benchmarks._common import print_json, print_table
 from handlers.mentoring.matching import Seeker, assign, score_matrix
-from store.mentoring import FORMATS, REGISTRATIONS, MentorRow
+from store.mentoring.models import FORMATS, REGISTRATIONS
+from store.mentoring.queries import MentorRow
 
 TARGET_RATIO = 1.5
 SPECIALISMS = [f"technique {n}" for n in range(150)]

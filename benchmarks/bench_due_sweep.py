@@ -36,7 +36,7 @@ from bot.clock import FixedClock
 from bot.runtime import Runtime
 from bot.settings import Settings
 from handlers.mentoring.jobs import tick
-from store import mentoring as store
+from store.mentoring import queries as store
 from store.migrate import upgrade
 from store.models import Member, OutboxMessage
 

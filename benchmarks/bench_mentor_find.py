@@ -33,10 +33,11 @@ from bot.clock import FixedClock
 from bot.harness import Harness
 from bot.runtime import Runtime
 from bot.settings import Settings
-from handlers.mentoring.matching import score
+from handlers.mentoring.matching import WEIGHTS, score
 from handlers.mentoring.suggest import seeker_for, suggest
-from store import mentoring as store
 from store.db import make_engine
+from store.mentoring import queries as store
+from store.mentoring.tags import find_tags
 from store.migrate import upgrade
 from store.models import Institution, Member, PlatformIdentity
 
@@ -106,7 +107,7 @@ async def populate(runtime: Runtime, members: int, rng: random.Random) -> list[s
             if mentor:
                 tags += [
                     {"member_id": member_id, "tag": tag, "weight": weight, "paused_until": None}
-                    for tag, weight in store.find_tags(specialisms, equipment, held)
+                    for tag, weight in find_tags(specialisms, equipment, held, WEIGHTS)
                 ]
             elif len(handles) < 2000:
                 handles.append((member_id, f"mentee{n}"))

@@ -151,6 +151,7 @@ def _demo_seed(
     args: argparse.Namespace, settings: Settings, quiet: bool = False, clock: Clock | None = None
 ) -> int:
     from bot.clock import SystemClock
+    from handlers.mentoring.matching import WEIGHTS
     from store import demo
     from store.db import make_engine, make_session_factory
 
@@ -162,7 +163,7 @@ def _demo_seed(
                     if not quiet:
                         print("The database already has members; the demo network was not added.")
                     return 0
-                counts = await demo.seed(session, (clock or SystemClock()).now())
+                counts = await demo.seed(session, (clock or SystemClock()).now(), WEIGHTS)
         finally:
             await engine.dispose()
         print("Seeded a demo network: " + ", ".join(f"{v} {k}" for k, v in counts.items()))

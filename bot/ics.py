@@ -12,7 +12,7 @@ from datetime import datetime
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
-from store.events import Event
+from store.events.models import Event
 
 PRODUCT = "-//Benchmate//Technician network events//EN"
 PATH = "/calendar/{token}.ics"

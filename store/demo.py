@@ -8,8 +8,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store import demo_data, events, mentoring
+from store import demo_data
+from store.audience import audience as reach
+from store.events import queries as events
 from store.members import grant_role
+from store.mentoring import queries as mentoring
+from store.mentoring.tags import Weights
 from store.models import Department, Institution, Member, PlatformIdentity
 
 DEMO_WORKSPACE = "local"
@@ -19,7 +23,7 @@ async def is_empty(session: AsyncSession) -> bool:
     return not await session.scalar(select(func.count()).select_from(Member))
 
 
-async def seed(session: AsyncSession, now: datetime) -> dict[str, int]:
+async def seed(session: AsyncSession, now: datetime, tag_weights: Weights) -> dict[str, int]:
     """Institutions, departments and members with console handles and roles."""
     departments: dict[tuple[str, str], Department] = {}
     institutions: dict[str, Institution] = {}
@@ -62,7 +66,7 @@ async def seed(session: AsyncSession, now: datetime) -> dict[str, int]:
             await grant_role(session, member.id, role, now)
     await session.flush()
     counts = {"institutions": len(institutions), "members": len(demo_data.MEMBERS)}
-    counts.update(await seed_mentoring(session, now))
+    counts.update(await seed_mentoring(session, now, tag_weights))
     counts.update(await seed_events(session, now))
     return counts
 
@@ -78,7 +82,9 @@ async def _handles(session: AsyncSession) -> dict[str, int]:
     return dict(rows.all())  # type: ignore[arg-type]
 
 
-async def seed_mentoring(session: AsyncSession, now: datetime) -> dict[str, int]:
+async def seed_mentoring(
+    session: AsyncSession, now: datetime, tag_weights: Weights
+) -> dict[str, int]:
     """The demo scheme, taking applications now, and everyone's mentoring profile."""
     handles = await _handles(session)
     plan = demo_data.SCHEME
@@ -115,7 +121,7 @@ async def seed_mentoring(session: AsyncSession, now: datetime) -> dict[str, int]
             "capacity": int(person.get("capacity") or 0),
             "prefer_other_institution": True,
         }
-        await mentoring.save_profile(session, member_id, values, [], now)
+        await mentoring.save_profile(session, member_id, values, [], now, tag_weights)
         await mentoring.join_scheme(session, scheme.id, member_id, now)
         profiles += 1
     return {"mentoring schemes": 1, "mentoring profiles": profiles}
@@ -151,7 +157,7 @@ async def seed_events(session: AsyncSession, now: datetime) -> dict[str, int]:
         )
         event.status, event.sent_at = "sent", now
         event.checkin_code = events.new_checkin_code()
-        event.reach = len(await events.audience(session, audience))
+        event.reach = len(await reach(session, audience))
         session.add(event)
     await session.flush()
     return {"events": len(demo_data.EVENTS)}

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.harness import Harness, Turn
-from store import events as store
-from store.events import Event
+from store.events import queries as store
+from store.events.models import Event
 from store.members import grant_role
 from store.models import Institution, Member, OutboxMessage, PlatformIdentity
 

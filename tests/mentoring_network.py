@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.harness import Harness, Turn
 from store.members import member_by_handle
-from store.mentoring import Relationship, Scheme
+from store.mentoring.models import Relationship, Scheme
 from store.models import Institution, Member, OutboxMessage
 from tests.helpers import make_member
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from bot import jobs
 from bot.clock import FixedClock
 from bot.harness import Harness
-from store.events import EventFeedback
+from store.events.models import EventFeedback
 from tests.events_network import announce, person, place, rows, rsvp
 from tests.test_outbox_fakes import recording
 

@@ -16,7 +16,7 @@ from bot.dispatcher import LEASE, lease_due
 from bot.harness import Harness
 from bot.ui import Message
 from handlers.events import announce as announcing
-from store import events as store
+from store.events import queries as store
 from store.models import Member
 from tests.events_network import announce, draft, latest_event, person, rows
 from tests.test_outbox_fakes import RecordingSender, fake_time_dispatcher

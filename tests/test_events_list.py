@@ -45,7 +45,7 @@ async def test_help_lists_member_commands_for_everyone(harness: Harness) -> None
 async def _event_titled(harness: Harness, title: str):  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
-    from store.events import Event
+    from store.events.models import Event
 
     async with harness.runtime.sessions() as session:
         return await session.scalar(select(Event).where(Event.title == title))

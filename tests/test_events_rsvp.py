@@ -9,8 +9,8 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.harness import Harness
-from store import events as store
-from store.events import EventRsvp
+from store.events import queries as store
+from store.events.models import EventRsvp
 from tests.events_network import announce, member_ids, person, place, reload, rows, rsvp
 
 

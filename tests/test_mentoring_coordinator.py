@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import select
 
 from bot.harness import Harness
-from store.mentoring import EvaluationResponse, MatchDraft, MentorRequest
+from store.mentoring.models import EvaluationResponse, MatchDraft, MentorRequest
 from tests.helpers import make_member
 from tests.mentoring_network import accept, ask, join, member_id, network, outbox_for, text_of
 

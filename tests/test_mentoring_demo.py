@@ -5,13 +5,14 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot.harness import Harness
+from handlers.mentoring.matching import WEIGHTS
 from store import demo
-from store.mentoring import MentoringProfile, Scheme, SchemeMember
+from store.mentoring.models import MentoringProfile, Scheme, SchemeMember
 
 
 async def test_demo_seed_gives_priya_cross_institution_suggestions(harness: Harness) -> None:
     async with harness.runtime.sessions() as session, session.begin():
-        counts = await demo.seed(session, harness.runtime.clock.now())
+        counts = await demo.seed(session, harness.runtime.clock.now(), WEIGHTS)
     assert counts["mentoring profiles"] > 10
     async with harness.runtime.sessions() as session:
         scheme = await session.scalar(select(Scheme))

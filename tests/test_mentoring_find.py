@@ -9,9 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.harness import Harness
-from store import mentoring as store
+from handlers.mentoring.matching import WEIGHTS
 from store.db import make_engine
-from store.mentoring import MentoringProfile, MentorTag, Relationship
+from store.mentoring import queries as store
+from store.mentoring.models import MentoringProfile, MentorTag, Relationship
+from store.mentoring.tags import mentor_tags
 from store.migrate import upgrade
 from store.models import Member
 from tests.mentoring_network import accept, ask, join, member_id, network
@@ -239,7 +241,7 @@ async def test_upgrading_indexes_the_words_of_mentors_already_listed(tmp_path: P
             )
         )
         await session.flush()
-        for tag, weight in store.mentor_tags(["LC-MS", "method validation"], [], []):
+        for tag, weight in mentor_tags(["LC-MS", "method validation"], [], [], WEIGHTS):
             session.add(MentorTag(member_id=member.id, tag=tag, weight=weight))
     upgrade(url, "0003")
     async with engine.connect() as connection:

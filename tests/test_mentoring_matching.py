@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from bot.anonymity import can_show, shown_groups
 from handlers.mentoring.matching import Seeker, assign, score, score_matrix
-from store.mentoring import MentorRow
+from store.mentoring.queries import MentorRow
 
 WORDS = ["lc-ms", "nmr", "cnc machining", "teaching labs"]
 KIT = ["Xevo TQ-S", "Haas VF-2"]

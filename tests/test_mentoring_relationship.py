@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from bot.harness import Harness
 from handlers.mentoring.jobs import prompt_evaluations
-from store.mentoring import (
+from store.mentoring.models import (
     EvaluationResponse,
     EvaluationReturn,
     Meeting,

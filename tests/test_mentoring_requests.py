@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from bot.harness import Harness
-from store.mentoring import MentoringProfile, MentorRequest, Relationship, Scheme
+from store.mentoring.models import MentoringProfile, MentorRequest, Relationship, Scheme
 from tests.mentoring_network import (
     ask,
     buttons_of,
@@ -116,7 +116,7 @@ async def test_one_pending_request_per_mentee_per_scheme(harness: Harness) -> No
 async def test_the_database_refuses_a_second_pending_request(harness: Harness) -> None:
     ids = await pair_up(harness)
     await ask(harness, "priya", "farah")
-    from store.mentoring import create_request
+    from store.mentoring.queries import create_request
 
     now = harness.runtime.clock.now()
     async with harness.runtime.sessions() as session, session.begin():

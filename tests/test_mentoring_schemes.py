@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from bot.harness import Harness, Turn
 from bot.ui import Form
-from store import mentoring as store
 from store.members import roles_of
-from store.mentoring import MentorRequest, Scheme
+from store.mentoring import queries as store
+from store.mentoring.models import MentorRequest, Scheme
 from tests.helpers import make_member
 from tests.mentoring_network import ask, join, member_id, network, outbox_for, text_of
 

@@ -12,7 +12,7 @@ from bot.clock import FixedClock
 from bot.harness import Harness
 from bot.runtime import Runtime
 from handlers.mentoring import schedule
-from store.mentoring import Relationship
+from store.mentoring.models import Relationship
 from store.models import OutboxMessage
 from tests.conftest import settings_for
 from tests.mentoring_network import buttons_of, join, member_id, outbox_for, paired, text_of

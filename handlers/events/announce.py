@@ -30,8 +30,9 @@ from handlers.events.common import (
 )
 from handlers.events.form import channel_label, event_form, parse
 from handlers.events.router import router
-from store import events as store
-from store.events import Event
+from store import audience as reach
+from store.events import queries as store
+from store.events.models import Event
 from store.models import Member
 
 
@@ -93,8 +94,8 @@ class Reach:
 
 
 async def reach_of(session: AsyncSession, event: Event) -> Reach:
-    members = await store.audience(session, event.audience)
-    channels = await store.channels(session, event.audience.get("channels") or [])
+    members = await reach.audience(session, event.audience)
+    channels = await reach.channels(session, event.audience.get("channels") or [])
     return Reach(len(members), [channel_label(c.name, c.platform) for c in channels])
 
 
@@ -140,7 +141,7 @@ async def audience_words(session: AsyncSession, event: Event) -> str:
         return "everyone in the network"
     parts = []
     if chosen.get("institutions"):
-        parts.append(", ".join(await store.institution_names(session, chosen["institutions"])))
+        parts.append(", ".join(await reach.institution_names(session, chosen["institutions"])))
     if chosen.get("interests"):
         parts.append("interested in " + ", ".join(chosen["interests"]))
     return " · ".join(parts) or "channels only"
@@ -220,8 +221,8 @@ async def broadcast(
     One outbox row per member (never per identity) and per channel, each with a
     unique key, in a few multi-row statements: re-running this queues nobody twice.
     """
-    members = await store.audience(session, event.audience)
-    channels = await store.channels(session, event.audience.get("channels") or [])
+    members = await reach.audience(session, event.audience)
+    channels = await reach.channels(session, event.audience.get("channels") or [])
     card_for = ByZone(settings, lambda zone: announcement(event, zone, settings, champion))
     queued = [
         Queued(

@@ -14,8 +14,8 @@ from bot.ui import Form, Input, Option
 from handlers.events.common import managed, pick_managed, plural
 from handlers.events.feedback import ask_for_feedback
 from handlers.events.router import router
-from store import events as store
-from store.events import Event
+from store.events import queries as store
+from store.events.models import Event
 
 EARLY = timedelta(minutes=30)  # check-in opens this long before the start
 LATE = timedelta(minutes=30)  # and closes this long after the end

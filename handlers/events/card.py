@@ -19,7 +19,7 @@ from handlers.events.common import (
     when,
     where,
 )
-from store.events import Event
+from store.events.models import Event
 
 
 def facts(event: Event, zone: ZoneInfo) -> Fields:

@@ -35,8 +35,8 @@ from handlers.events.common import (
 from handlers.events.form import event_form, parse
 from handlers.events.router import router
 from handlers.events.rsvp import tell_promoted
-from store import events as store
-from store.events import Event
+from store.events import queries as store
+from store.events.models import Event
 
 EDITABLE = ("draft", "sent")
 

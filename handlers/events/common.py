@@ -13,8 +13,8 @@ from bot.ics import calendar_url
 from bot.quiet_hours import mark_urgent, zone_named
 from bot.settings import Settings
 from bot.ui import Actions, Button, Message, Section
-from store import events as store
-from store.events import Event
+from store.events import queries as store
+from store.events.models import Event
 from store.types import RawJSON
 
 # Outbox kinds. Time-critical ones may arrive outside office hours.

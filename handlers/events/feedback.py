@@ -15,8 +15,8 @@ from bot.inbound import FormSubmission
 from bot.ui import Actions, Button, Form, Input, Message, Option, Section
 from handlers.events.common import FEEDBACK, STALE, as_id
 from handlers.events.router import router
-from store import events as store
-from store.events import Event
+from store.events import queries as store
+from store.events.models import Event
 
 AFTER_THE_END = timedelta(minutes=30)
 SCORES = [

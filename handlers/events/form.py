@@ -15,8 +15,8 @@ from bot.context import Context
 from bot.forms import check
 from bot.inbound import FormSubmission
 from bot.ui import Form, Input, Option
-from store import events as store
-from store.events import Event
+from store import audience as reach
+from store.events.models import Event
 from store.members import institutions as all_institutions
 
 TITLE_MAX = 150
@@ -145,7 +145,7 @@ def _what_and_when(ctx: Context, event: Event | None) -> list[Input]:
 async def _who(ctx: Context, event: Event | None) -> list[Input]:
     chosen = event.audience if event else {}
     places = await all_institutions(ctx.session)
-    channels = await store.channels(ctx.session)
+    channels = await reach.channels(ctx.session)
     inputs = [
         Input(
             name="audience",

@@ -14,7 +14,7 @@ from handlers.events.common import (
     where,
 )
 from handlers.events.router import router
-from store import events as store
+from store.events import queries as store
 
 SHOWN = 10
 

@@ -22,8 +22,8 @@ from bot.ui import Message
 from handlers.events.card import notice
 from handlers.events.common import REMINDER_DAY, REMINDER_HOUR, ByZone, when, where
 from handlers.events.router import router
-from store import events as store
-from store.events import Event
+from store.events import queries as store
+from store.events.models import Event
 
 # Never "tomorrow": a reminder held back by quiet hours may arrive on another day.
 SOON = {REMINDER_DAY: "coming up", REMINDER_HOUR: "starting soon"}

@@ -27,8 +27,9 @@ from handlers.events.common import (
     zone_of,
 )
 from handlers.events.router import router
-from store import events as store
-from store.events import Answered, Event
+from store.events import queries as store
+from store.events.models import Event
+from store.events.queries import Answered
 from store.models import Member
 
 

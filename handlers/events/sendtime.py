@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import outbox
 from handlers.events.common import BROADCAST, FEEDBACK, PROMOTED, REMINDER_DAY, REMINDER_HOUR
 from handlers.events.reminders import start_stamp
-from store import events as store
+from store.events import queries as store
 from store.models import OutboxMessage
 
 CHECKED = {BROADCAST, REMINDER_DAY, REMINDER_HOUR, PROMOTED, FEEDBACK}

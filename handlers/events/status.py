@@ -18,8 +18,8 @@ from handlers.events.announce import preview
 from handlers.events.attendance import EARLY
 from handlers.events.common import managed, organiser_or_refuse, pick_managed, plural, when
 from handlers.events.router import router
-from store import events as store
-from store.events import Event
+from store.events import queries as store
+from store.events.models import Event
 
 ANY = ("draft", "sent", "cancelled")
 YEAR = timedelta(days=365)

@@ -13,8 +13,8 @@ from handlers.mentoring.common import (
     partner_of,
 )
 from handlers.mentoring.router import router
-from store import mentoring as store
-from store.mentoring import FORMATS, Relationship
+from store.mentoring import queries as store
+from store.mentoring.models import FORMATS, Relationship
 
 MAX_OBJECTIVES = 8
 CADENCES = ("every 2 weeks", "every 4 weeks", "every 6 weeks", "every 8 weeks")

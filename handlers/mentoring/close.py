@@ -17,9 +17,10 @@ from handlers.mentoring.common import (
     today,
     valid,
 )
+from handlers.mentoring.matching import WEIGHTS
 from handlers.mentoring.router import router
-from store import mentoring as store
-from store.mentoring import EXIT_REASONS, Relationship
+from store.mentoring import queries as store
+from store.mentoring.models import EXIT_REASONS, Relationship
 
 PAUSE_IF_NOT_NOW = timedelta(days=90)
 
@@ -65,7 +66,7 @@ async def close(ctx: Context, submitted: FormSubmission) -> None:
         return
     reason, comment = values["reason"], values.get("comment")
     if not await store.close_relationship(
-        ctx.session, relationship, ctx.member.id, reason, comment, ctx.now()
+        ctx.session, relationship, ctx.member.id, reason, comment, ctx.now(), WEIGHTS
     ):
         ctx.reply("That relationship is already closed.")
         return
@@ -134,14 +135,14 @@ async def reoffer(ctx: Context, value: str) -> None:
         return
     if value == "yes":
         profile.paused_until = None
-        await store.refresh_open_places(ctx.session, ctx.member.id)
+        await store.refresh_open_places(ctx.session, ctx.member.id, WEIGHTS)
         ctx.update(
             f"Thank you! You're listed as available again, with room for "
             f"{profile.open_places} mentee{'s' if profile.open_places != 1 else ''}."
         )
         return
     profile.paused_until = today(ctx) + PAUSE_IF_NOT_NOW
-    await store.refresh_open_places(ctx.session, ctx.member.id)
+    await store.refresh_open_places(ctx.session, ctx.member.id, WEIGHTS)
     ctx.update(
         f"No problem — I'll keep you off the list until {profile.paused_until:%-d %B %Y}. "
         "Change it any time with mentor profile edit."

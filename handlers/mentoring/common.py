@@ -12,8 +12,8 @@ from bot.forms import check
 from bot.inbound import FormSubmission
 from bot.ui import Actions, Button, Form, Message, Section
 from handlers.mentoring.router import router
-from store import mentoring as store
-from store.mentoring import Relationship, Scheme
+from store.mentoring import queries as store
+from store.mentoring.models import Relationship, Scheme
 from store.models import Member
 
 NOT_IN_A_SCHEME = (

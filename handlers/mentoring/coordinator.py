@@ -28,8 +28,8 @@ from handlers.mentoring.matching import Score, assign, score, score_matrix
 from handlers.mentoring.requests import notify_mentor, why_not
 from handlers.mentoring.router import router
 from handlers.mentoring.suggest import seeker_for
-from store import mentoring as store
-from store.mentoring import EXIT_REASONS, MatchDraft, MentorRequest, Scheme
+from store.mentoring import queries as store
+from store.mentoring.models import EXIT_REASONS, MatchDraft, MentorRequest, Scheme
 
 # --- the batch match -------------------------------------------------------------------
 

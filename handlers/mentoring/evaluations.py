@@ -11,8 +11,9 @@ from bot.outbox import Queued
 from bot.ui import Button, Form, Input, Option
 from handlers.mentoring.common import STALE_BUTTON, as_id, card, role_in, today, valid
 from handlers.mentoring.router import router
-from store import mentoring as store
-from store.mentoring import STAGES_OF_EVALUATION, DuePair, EvaluationResponse, Relationship
+from store.mentoring import queries as store
+from store.mentoring.models import STAGES_OF_EVALUATION, EvaluationResponse, Relationship
+from store.mentoring.queries import DuePair
 
 QUESTIONS = {
     "useful": "How useful has mentoring been so far?",

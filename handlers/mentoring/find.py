@@ -10,7 +10,7 @@ from bot.ui import Context as Hint
 from handlers.mentoring.common import NOT_IN_A_SCHEME, closed_to_mentees, scheme_for, today
 from handlers.mentoring.router import router
 from handlers.mentoring.suggest import PAGE, Found, Suggestion, seeker_for, suggest
-from store import mentoring as store
+from store.mentoring import queries as store
 
 PREVIOUS_FLAG = "--previous"
 MAX_WORDS = 5

@@ -15,8 +15,8 @@ from bot.runtime import Runtime
 from handlers.mentoring import evaluations, nudges
 from handlers.mentoring.requests import next_suggestion
 from handlers.mentoring.router import router
-from store import mentoring as store
-from store.mentoring import STAGES_OF_EVALUATION, MentorRequest
+from store.mentoring import queries as store
+from store.mentoring.models import STAGES_OF_EVALUATION, MentorRequest
 from store.models import Member
 
 

@@ -11,8 +11,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from store.mentoring import TAG_WEIGHTS as WEIGHTS
-from store.mentoring import MentorRow, mentor_tags, normal, tags_of
+from store.mentoring.queries import MentorRow
+from store.mentoring.tags import mentor_tags, normal, tags_of
+
+# Points per shared tag in the match score, by kind: s = specialism, e = equipment,
+# r = registration (held by the mentor, sought by the mentee). The tag index `find`
+# pre-ranks by carries the same points (store/mentoring/tags.py is given these).
+WEIGHTS = {"s": 3, "e": 2, "r": 3}
 
 OTHER_INSTITUTION = 2
 FORMAT_FITS = 1
@@ -134,7 +139,9 @@ def score_matrix(seekers: Sequence[Seeker], mentors: Sequence[MentorRow]) -> np.
     )
     m_rows, m_cols = [], []
     for j, mentor in enumerate(mentors):
-        for tag, _ in mentor_tags(mentor.specialisms, mentor.equipment, mentor.registration_held):
+        for tag, _ in mentor_tags(
+            mentor.specialisms, mentor.equipment, mentor.registration_held, WEIGHTS
+        ):
             if tag in vocabulary:
                 m_rows.append(j)
                 m_cols.append(vocabulary[tag])

@@ -17,8 +17,8 @@ from handlers.mentoring.common import (
     today,
 )
 from handlers.mentoring.router import router
-from store import mentoring as store
-from store.mentoring import Meeting, PrivateNote, Relationship
+from store.mentoring import queries as store
+from store.mentoring.models import Meeting, PrivateNote, Relationship
 
 REVIEW = {"": "No change", "progressed": "Progressed", "achieved": "Achieved"}
 

@@ -38,8 +38,9 @@ from handlers.mentoring.common import (
 )
 from handlers.mentoring.meetings import log_form
 from handlers.mentoring.router import router
-from store import mentoring as store
-from store.mentoring import DuePair, Relationship
+from store.mentoring import queries as store
+from store.mentoring.models import Relationship
+from store.mentoring.queries import DuePair
 from store.models import OutboxMessage, RoleGrant
 
 KIND = "nudge"  # what `mentor mute` silences, even for messages already queued

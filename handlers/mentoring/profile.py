@@ -10,10 +10,11 @@ from bot.inbound import FormSubmission
 from bot.ui import Actions, Button, Fields, Form, Heading, Input, Message, Option
 from bot.ui import Context as Hint
 from handlers.mentoring.common import today
+from handlers.mentoring.matching import WEIGHTS
 from handlers.mentoring.router import router
-from store import mentoring as store
 from store.members import member_by_reference
-from store.mentoring import FORMATS, REGISTRATIONS, ROLES, STAGES, MentoringProfile
+from store.mentoring import queries as store
+from store.mentoring.models import FORMATS, REGISTRATIONS, ROLES, STAGES, MentoringProfile
 
 MAX_ITEMS = 12
 ROLE_LABELS = {"mentor": "Mentor", "mentee": "Mentee", "both": "Both mentor and mentee"}
@@ -72,7 +73,9 @@ async def save(ctx: Context, submitted: FormSubmission) -> None:
         "paused_until": values.get("paused_until"),
         "prefer_other_institution": bool(values.get("prefer_other_institution")),
     }
-    profile = await store.save_profile(ctx.session, ctx.member.id, fields, dont_pair, ctx.now())
+    profile = await store.save_profile(
+        ctx.session, ctx.member.id, fields, dont_pair, ctx.now(), WEIGHTS
+    )
     joined = await _join_open_scheme(ctx)
     ctx.reply(await profile_card(ctx, profile, saved=True, joined=joined))
 

@@ -22,10 +22,11 @@ from handlers.mentoring.common import (
     today,
 )
 from handlers.mentoring.find import suggestion_block
+from handlers.mentoring.matching import WEIGHTS
 from handlers.mentoring.router import router
 from handlers.mentoring.suggest import seeker_for, suggest
-from store import mentoring as store
-from store.mentoring import MentorRequest, Scheme
+from store.mentoring import queries as store
+from store.mentoring.models import MentorRequest, Scheme
 from store.models import Member
 
 
@@ -208,7 +209,7 @@ async def accept(ctx: Context, value: str) -> None:
     request = await _own_pending(ctx, value)
     if request is None:
         return
-    await store.refresh_open_places(ctx.session, ctx.member.id)  # locks the profile row
+    await store.refresh_open_places(ctx.session, ctx.member.id, WEIGHTS)  # locks the profile row
     profile = await store.profile_of(ctx.session, ctx.member.id)
     if profile is None or profile.open_places <= 0:
         capacity = profile.capacity if profile else 0
@@ -221,7 +222,7 @@ async def accept(ctx: Context, value: str) -> None:
         await ctx.session.refresh(request)
         ctx.reply(_already(request.status))
         return
-    relationship = await store.start_relationship(ctx.session, request, ctx.now())
+    relationship = await store.start_relationship(ctx.session, request, ctx.now(), WEIGHTS)
     scheme = await store.scheme(ctx.session, relationship.scheme_id)
     if scheme is not None:
         schedule.started(relationship, scheme, today(ctx))

@@ -28,9 +28,9 @@ from handlers.mentoring.common import (
     window_text,
 )
 from handlers.mentoring.router import router
-from store import mentoring as store
 from store.members import grant_role, member_by_reference, members_with_role
-from store.mentoring import Scheme
+from store.mentoring import queries as store
+from store.mentoring.models import Scheme
 
 ADMINS_ONLY = (
     "Sorry, only a network admin can set up a new mentoring scheme. "

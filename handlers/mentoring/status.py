@@ -6,8 +6,8 @@ from bot.context import Context
 from bot.ui import Block, Button, Heading, Message, Section
 from handlers.mentoring.common import partner_of, role_in, today
 from handlers.mentoring.router import router
-from store import mentoring as store
-from store.mentoring import Relationship
+from store.mentoring import queries as store
+from store.mentoring.models import Relationship
 
 
 @router.command("mentor", summary="Your mentoring at a glance", example="mentor")

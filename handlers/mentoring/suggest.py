@@ -15,8 +15,9 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.mentoring.matching import EXTRAS_MAX, Score, Seeker, score, seeker_tags
-from store import mentoring as store
-from store.mentoring import MentoringProfile, MentorRow
+from store.mentoring import queries as store
+from store.mentoring.models import MentoringProfile
+from store.mentoring.queries import MentorRow
 from store.models import Member
 
 PAGE = 5

@@ -137,9 +137,9 @@ def _add_months(day: date, months: int) -> date:
 
 def _index_mentor_words() -> None:
     """`mentor find <words>` looks each word up as a `w:` tag in mentor_tags (added by
-    store.mentoring.find_tags): index the words of mentors who are listed already.
+    store.mentoring.tags.find_tags): index the words of mentors who are listed already.
     """
-    from store.mentoring import find_tags
+    from store.mentoring.tags import find_tags
 
     bind = op.get_bind()
     bind.execute(sa.text("DELETE FROM mentor_tags WHERE tag LIKE 'w:%'"))
@@ -158,7 +158,9 @@ def _index_mentor_words() -> None:
     rows = [
         {"member_id": m.member_id, "tag": tag, "paused_until": m.paused_until}
         for m in mentors
-        for tag, _ in find_tags(m.specialisms or [], m.equipment or [], [])
+        for tag, _ in find_tags(
+            m.specialisms or [], m.equipment or [], [], {"s": 0, "e": 0, "r": 0}
+        )
         if tag.startswith("w:")
     ]
     if rows:

@@ -17,25 +17,19 @@ import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     ARRAY,
-    Boolean,
-    ForeignKey,
-    Index,
     Integer,
     String,
     Table,
-    Text,
-    UniqueConstraint,
     and_,
     bindparam,
     case,
     cast,
     delete,
-    exists,
     func,
     literal,
     or_,
@@ -44,129 +38,23 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
 
-from store.mentoring import MentoringProfile
-from store.models import Base, Channel, Institution, Member, OutboxMessage, PlatformIdentity
+from store.audience import includes, interests_of
+from store.events.models import (
+    ANSWERS,
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    OPEN_LOOKAHEAD,
+    RECENT,
+    Event,
+    EventAttendance,
+    EventChannelPost,
+    EventDelivery,
+    EventFeedback,
+    EventRsvp,
+)
+from store.models import Institution, Member, OutboxMessage
 from store.upsert import insert_ignore, insert_ignore_many
-
-STATUSES = ("draft", "sent", "cancelled")
-ANSWERS = ("going", "maybe", "not_going", "waitlist")
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I/L to misread
-CODE_LENGTH = 6
-OPEN_LOOKAHEAD = 100  # upcoming events considered for one member's list
-RECENT = timedelta(days=30)  # how long an event stays on its champion's list after it ends
-
-
-# --- tables -----------------------------------------------------------------------
-
-
-class Event(Base):
-    """A hub event. `audience` is who hears about it: {"network": bool,
-    "institutions": [ids], "interests": [words], "channels": [ids]}."""
-
-    __tablename__ = "events"
-    __table_args__ = (Index("ix_events_status_starts", "status", "starts_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str] = mapped_column(Text, default="")
-    starts_at: Mapped[datetime]
-    ends_at: Mapped[datetime]
-    location: Mapped[str] = mapped_column(String(300), default="")
-    online_url: Mapped[str] = mapped_column(String(500), default="")
-    capacity: Mapped[int | None] = mapped_column(Integer)
-    rsvp_deadline: Mapped[datetime | None]
-    audience: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    network_wide: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(12), default="draft")
-    # Calendar files: the same UID for ever, SEQUENCE up by one on each change.
-    uid: Mapped[str] = mapped_column(String(100), unique=True)
-    sequence: Mapped[int] = mapped_column(Integer, default=0)
-    calendar_token: Mapped[str] = mapped_column(String(64), unique=True)
-    checkin_code: Mapped[str | None] = mapped_column(String(12), unique=True)
-    champion_id: Mapped[int | None] = mapped_column(
-        ForeignKey("members.id", ondelete="SET NULL"), index=True
-    )
-    reach: Mapped[int] = mapped_column(Integer, default=0)
-    sent_at: Mapped[datetime | None]
-    cancelled_at: Mapped[datetime | None]
-    reminded_day_at: Mapped[datetime | None]
-    reminded_hour_at: Mapped[datetime | None]
-    created_at: Mapped[datetime]
-    updated_at: Mapped[datetime]
-
-
-class EventRsvp(Base):
-    """A member's answer. Waitlisted answers keep their place in `position`."""
-
-    __tablename__ = "event_rsvps"
-    __table_args__ = (
-        UniqueConstraint("event_id", "member_id"),
-        Index("ix_event_rsvps_answer", "event_id", "answer", "position"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
-    answer: Mapped[str] = mapped_column(String(12))
-    position: Mapped[int | None] = mapped_column(Integer)
-    answered_at: Mapped[datetime]
-
-
-class EventDelivery(Base):
-    """The delivery ledger: one row per member an announcement went to. Its outbox row is
-    the one keyed `broadcast_key(event, member)`; the status is read from there."""
-
-    __tablename__ = "event_deliveries"
-    __table_args__ = (Index("ix_event_deliveries_member", "member_id"),)
-
-    event_id: Mapped[int] = mapped_column(
-        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
-    )
-    member_id: Mapped[int] = mapped_column(
-        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
-    )
-
-
-class EventChannelPost(Base):
-    """The ledger's channel rows: each channel an announcement was posted in."""
-
-    __tablename__ = "event_channel_posts"
-
-    event_id: Mapped[int] = mapped_column(
-        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
-    )
-    channel_id: Mapped[int] = mapped_column(
-        ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True
-    )
-
-
-class EventAttendance(Base):
-    """Who came, marked by the champion or by checking in with the event's code."""
-
-    __tablename__ = "event_attendance"
-    __table_args__ = (UniqueConstraint("event_id", "member_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
-    how: Mapped[str] = mapped_column(String(12))  # champion | checkin
-    recorded_at: Mapped[datetime]
-    # Whether they gave feedback (never what they said: that has no member link).
-    feedback_given: Mapped[bool] = mapped_column(Boolean, default=False)
-
-
-class EventFeedback(Base):
-    """An anonymous answer: no member, no timestamp, a random key (see EvaluationResponse)."""
-
-    __tablename__ = "event_feedback"
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
-    score: Mapped[int] = mapped_column(Integer)
-    comment: Mapped[str | None] = mapped_column(Text)
-
 
 # --- events -------------------------------------------------------------------------
 
@@ -333,88 +221,6 @@ async def going_to(
         .limit(limit)
     )
     return [(found, answer) for found, answer in rows]
-
-
-# --- the audience ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Recipient:
-    member_id: int
-    timezone: str | None
-
-
-def normal(word: str) -> str:
-    return " ".join(re.sub(r"[^\w+#.-]+", " ", word.lower()).split())
-
-
-def interest_matches(interests: Iterable[str], specialisms: Iterable[str]) -> bool:
-    """Whether any chosen interest names one of a member's specialisms, as whole words."""
-    theirs = [f" {normal(s)} " for s in specialisms if s]
-    wanted = [f" {normal(i)} " for i in interests if normal(i)]
-    return any(want in their for want in wanted for their in theirs)
-
-
-def includes(chosen: dict[str, Any], institution_id: int | None, specialisms: list[str]) -> bool:
-    """The audience rule for one member: everyone, or the chosen institutions and/or
-    interests (both chosen: a member must match both). Channels are not members."""
-    if chosen.get("network"):
-        return True
-    institutions = chosen.get("institutions") or []
-    interests = [i for i in chosen.get("interests") or [] if normal(i)]
-    if not institutions and not interests:
-        return False
-    if institutions and institution_id not in institutions:
-        return False
-    return not interests or interest_matches(interests, specialisms)
-
-
-async def interests_of(session: AsyncSession, member: Member) -> list[str]:
-    """A member's specialisms, from their profile and their mentoring profile."""
-    mentoring = await session.scalar(
-        select(MentoringProfile.specialisms).where(MentoringProfile.member_id == member.id)
-    )
-    return [*(member.specialisms or []), *(mentoring or [])]
-
-
-async def audience(session: AsyncSession, chosen: dict[str, Any]) -> list[Recipient]:
-    """The members an announcement reaches now: one per member, however many identities
-    (a member on Slack and Teams is one row). Only members with a reachable identity."""
-    reachable = exists().where(
-        PlatformIdentity.member_id == Member.id, PlatformIdentity.unreachable_at.is_(None)
-    )
-    query = (
-        select(Member.id, Member.timezone, Member.institution_id, Member.specialisms)
-        .where(reachable)
-        .order_by(Member.id)
-    )
-    if chosen.get("network"):
-        return [Recipient(row.id, row.timezone) for row in await session.execute(query)]
-    if chosen.get("institutions"):  # narrowed in SQL; `includes` has the last word
-        query = query.where(Member.institution_id.in_(chosen["institutions"]))
-    query = query.add_columns(MentoringProfile.specialisms.label("mentoring")).outerjoin(
-        MentoringProfile, MentoringProfile.member_id == Member.id
-    )
-    return [
-        Recipient(row.id, row.timezone)
-        for row in await session.execute(query)
-        if includes(chosen, row.institution_id, [*(row.specialisms or []), *(row.mentoring or [])])
-    ]
-
-
-async def channels(session: AsyncSession, ids: Iterable[int] | None = None) -> list[Channel]:
-    """Active channels where the bot may post (only those of `ids` when given)."""
-    query = select(Channel).where(Channel.active.is_(True)).order_by(Channel.name, Channel.id)
-    if ids is not None:
-        query = query.where(Channel.id.in_(list(ids)))
-    return list(await session.scalars(query))
-
-
-async def institution_names(session: AsyncSession, ids: Iterable[int]) -> list[str]:
-    rows = await session.scalars(
-        select(Institution.name).where(Institution.id.in_(list(ids))).order_by(Institution.name)
-    )
-    return list(rows)
 
 
 # --- the delivery ledger --------------------------------------------------------------

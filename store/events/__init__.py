@@ -1,0 +1,1 @@
+"""Events' tables (models) and queries."""

@@ -1,0 +1,1 @@
+"""Mentoring's tables (models), its tag index (tags) and its queries."""
