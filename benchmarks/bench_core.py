@@ -26,9 +26,10 @@ from sqlalchemy import insert, select
 from adapters.console.session import ConsoleSession
 from benchmarks._common import print_json, print_table, summary_ms
 from bot.clock import FixedClock
+from bot.inbound import Identity
 from bot.runtime import Runtime
 from bot.settings import Settings
-from store.members import IdentityKey, identity_for
+from store.members import identity_for
 from store.migrate import upgrade
 from store.models import Member, PlatformIdentity
 
@@ -83,7 +84,7 @@ async def time_console(runtime: Runtime, members: int, messages: int) -> list[fl
 async def time_floor(runtime: Runtime, members: int, messages: int) -> list[float]:
     samples = []
     for _ in range(messages):
-        who = IdentityKey("console", "local", f"tech{random.randrange(members)}")
+        who = Identity("console", "local", f"tech{random.randrange(members)}")
         started = time.perf_counter()
         async with runtime.sessions() as session, session.begin():
             await identity_for(session, who)

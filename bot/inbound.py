@@ -5,12 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from store.members import IdentityKey, ProfileFacts
 
-# One person on one platform: `slack` + team id + user id, `teams` + tenant + AAD id.
-Identity = IdentityKey
-# What the platform told us about the person, all optional.
-Profile = ProfileFacts
+@dataclass(frozen=True)
+class Identity:
+    """One person on one platform: `slack` + team id + user id, `teams` + tenant + AAD id."""
+
+    platform: str
+    workspace: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the platform told us about the person, all optional."""
+
+    display_name: str | None = None
+    email: str | None = None
+    email_verified: bool = False
+    timezone: str | None = None
 
 
 @dataclass(frozen=True)

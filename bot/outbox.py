@@ -209,17 +209,3 @@ async def requeue_dead(session: AsyncSession, row_id: int, now: datetime) -> boo
 
 
 # --- what a member may see about themselves -----------------------------------------
-
-
-async def counts_for_member(session: AsyncSession, member_id: int, now: datetime) -> dict[str, int]:
-    """Messages waiting for a member, and sent to them recently (for `privacy`)."""
-    rows = await session.execute(
-        select(OutboxMessage.status, func.count())
-        .where(
-            OutboxMessage.member_id == member_id,
-            (OutboxMessage.status.in_(("queued", "sending")))
-            | (OutboxMessage.created_at >= now - timedelta(days=30)),
-        )
-        .group_by(OutboxMessage.status)
-    )
-    return dict(rows.all())  # type: ignore[arg-type]

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot import privacy
 from bot.context import Context
 from bot.router import Router
 from bot.ui import Actions, Button, Fields, Heading, Message, Section
 from bot.ui import Context as Hint
 from handlers.profile import PLATFORM_NAMES
+from store import privacy
 
 router = Router()
 

@@ -7,6 +7,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -27,23 +28,36 @@ MENTION = re.compile(r"<@([A-Za-z0-9_.:-]+)>")
 LINK_CODE_LIFETIME = timedelta(minutes=15)
 
 
-@dataclass(frozen=True)
-class IdentityKey:
-    """platform + workspace/tenant + user id: one person on one platform."""
+class IdentityKey(Protocol):
+    """platform + workspace/tenant + user id: one person on one platform (the core's
+    `bot.inbound.Identity` is one; store asks only for these three attributes)."""
 
+    @property
+    def platform(self) -> str: ...
+    @property
+    def workspace(self) -> str: ...
+    @property
+    def user_id(self) -> str: ...
+
+
+class ProfileFacts(Protocol):
+    """What a platform told us about a person, all optional (`bot.inbound.Profile`)."""
+
+    @property
+    def display_name(self) -> str | None: ...
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def email_verified(self) -> bool: ...
+    @property
+    def timezone(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class _Key:
     platform: str
     workspace: str
     user_id: str
-
-
-@dataclass(frozen=True)
-class ProfileFacts:
-    """What a platform told us about a person, all optional."""
-
-    display_name: str | None = None
-    email: str | None = None
-    email_verified: bool = False
-    timezone: str | None = None
 
 
 LINK_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud easily
@@ -140,7 +154,7 @@ async def member_by_reference(
     mentioned = MENTION.fullmatch(reference.strip())
     if mentioned and asker is not None:
         found = await identity_for(
-            session, IdentityKey(asker.platform, asker.workspace, mentioned.group(1))
+            session, _Key(asker.platform, asker.workspace, mentioned.group(1))
         )
         return found.member if found else None
     return await member_by_handle(session, reference)

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from bot.inbound import Identity, Profile
 from bot.runtime import Runtime
-from store.members import IdentityKey, ProfileFacts, upsert_member
+from store.members import upsert_member
 from store.models import Institution, Member, PlatformIdentity
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -45,11 +46,11 @@ async def test_unique_constraints_hold(runtime: Runtime) -> None:
 
 
 async def test_concurrent_upserts_of_one_new_person_make_one_member(runtime: Runtime) -> None:
-    who = IdentityKey("slack", "T1", "U1")
+    who = Identity("slack", "T1", "U1")
 
     async def first_sight() -> int:
         async with runtime.sessions() as session, session.begin():
-            identity = await upsert_member(session, who, ProfileFacts(display_name="Priya"), NOW)
+            identity = await upsert_member(session, who, Profile(display_name="Priya"), NOW)
             await asyncio.sleep(0)  # yield, so the other requests interleave before commit
             return identity.member_id
 
@@ -61,13 +62,13 @@ async def test_concurrent_upserts_of_one_new_person_make_one_member(runtime: Run
 
 
 async def test_verified_email_joins_identities_into_one_member(runtime: Runtime) -> None:
-    verified = ProfileFacts(
+    verified = Profile(
         display_name="Priya", email="Priya@Northmoor.ac.uk", email_verified=True
     )
-    unverified = ProfileFacts(display_name="Priya", email="priya@northmoor.ac.uk")
+    unverified = Profile(display_name="Priya", email="priya@northmoor.ac.uk")
     async with runtime.sessions() as session, session.begin():
-        on_slack = await upsert_member(session, IdentityKey("slack", "T1", "U1"), verified, NOW)
-        on_teams = await upsert_member(session, IdentityKey("teams", "t", "aad-1"), verified, NOW)
-        stranger = await upsert_member(session, IdentityKey("teams", "t", "aad-2"), unverified, NOW)
+        on_slack = await upsert_member(session, Identity("slack", "T1", "U1"), verified, NOW)
+        on_teams = await upsert_member(session, Identity("teams", "t", "aad-1"), verified, NOW)
+        stranger = await upsert_member(session, Identity("teams", "t", "aad-2"), unverified, NOW)
     assert on_slack.member_id == on_teams.member_id
     assert stranger.member_id != on_slack.member_id

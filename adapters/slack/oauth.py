@@ -15,9 +15,9 @@ from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 
-from bot import installations
-from bot.installations import Installed
 from bot.runtime import Runtime
+from store import installations
+from store.installations import Installed
 
 log = logging.getLogger(__name__)
 PLATFORM = "slack"

@@ -3,7 +3,7 @@
 `render.paginate` cuts a reply's blocks into pages Slack accepts (50 blocks to
 a message, 100 to a view, and under Slack's unwritten total of characters).
 When that makes more than one page, every page is kept in the database
-(bot/overflow.py) and drawn with page buttons: "Show more" and, after the
+(store/overflow.py) and drawn with page buttons: "Show more" and, after the
 first, "Back". A button's value is the kept reply's unguessable token and the
 page it shows, so pressing it twice shows the same page, from any web process.
 Should the database be unable to keep them, the first page goes with a note of
@@ -28,9 +28,9 @@ from adapters.slack.render import (
     paginate,
     plain,
 )
-from bot import overflow
 from bot.clock import Clock
 from bot.ui import Block, Message
+from store import overflow
 
 log = logging.getLogger(__name__)
 

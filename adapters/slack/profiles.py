@@ -15,9 +15,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.translate import Origin
-from bot import conversations
 from bot.inbound import Identity, Profile
 from bot.runtime import Runtime
+from store import conversations
 
 log = logging.getLogger(__name__)
 

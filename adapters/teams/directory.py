@@ -28,8 +28,8 @@ from adapters.teams.translate import (
     scope_of,
     tenant_of,
 )
-from bot import conversations
 from bot.runtime import Runtime
+from store import conversations
 
 log = logging.getLogger(__name__)
 

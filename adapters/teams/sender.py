@@ -18,11 +18,11 @@ from adapters.teams.directory import reference_of, stored
 from adapters.teams.outgoing import message_activities
 from adapters.teams.proactive import Messenger
 from adapters.teams.translate import PERSONAL, PLATFORM
-from bot import conversations
 from bot.delivery import PermanentFailure, RetryLater, Target
 from bot.inbound import Identity, Profile
 from bot.runtime import Runtime
 from bot.ui import Message
+from store import conversations
 
 log = logging.getLogger(__name__)
 

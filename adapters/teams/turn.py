@@ -24,11 +24,12 @@ from adapters.teams.translate import (
     scope_of,
     tenant_of,
 )
-from bot import conversations, core
+from bot import core
 from bot.inbound import Command
 from bot.responses import FormErrors, OpenForm, Reply, Response, Update
 from bot.runtime import Runtime
 from bot.ui import Message
+from store import conversations
 
 log = logging.getLogger(__name__)
 

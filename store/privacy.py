@@ -2,19 +2,18 @@
 
 A pause is honoured when each message is sent, so messages queued before it
 are held back too: they are skipped with the reason, not saved up, so resuming
-never brings a flood of stale reminders (see bot/dispatcher.py).
+never brings a flood of stale reminders (see bot/dispatcher.py). Read by the `privacy` feature.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.outbox import counts_for_member
-from store.models import Member, PlatformIdentity
+from store.models import Member, OutboxMessage, PlatformIdentity
 
 
 @dataclass(frozen=True)
@@ -40,3 +39,17 @@ def set_paused(member: Member, paused: bool, now: datetime) -> bool:
         return False
     member.proactive_paused, member.updated_at = paused, now
     return True
+
+
+async def counts_for_member(session: AsyncSession, member_id: int, now: datetime) -> dict[str, int]:
+    """Messages waiting for a member, and sent to them recently (for `privacy`)."""
+    rows = await session.execute(
+        select(OutboxMessage.status, func.count())
+        .where(
+            OutboxMessage.member_id == member_id,
+            (OutboxMessage.status.in_(("queued", "sending")))
+            | (OutboxMessage.created_at >= now - timedelta(days=30)),
+        )
+        .group_by(OutboxMessage.status)
+    )
+    return dict(rows.all())  # type: ignore[arg-type]

@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.inbound import Identity, Profile
 from store.db import reading
+from store.members import IdentityKey as Identity
+from store.members import ProfileFacts as Profile
 from store.members import identity_for, upsert_member
 from store.models import Channel, PlatformIdentity
 from store.upsert import insert_ignore
