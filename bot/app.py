@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from bot.calendar_files import calendar_file
+from bot.downloads import mount_downloads
 from bot.health import RUNTIME, healthz
 from bot.platforms import platform_modules
 from bot.runtime import Runtime
@@ -17,8 +17,8 @@ def create_app(runtime: Runtime) -> web.Application:
     app = web.Application()
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", healthz)
-    app.router.add_get("/calendar/{token}.ics", calendar_file)
     app.router.add_get("/files/{token}/{filename}", stored_file)
+    mount_downloads(app, runtime.router.downloads)
     for mount in _platform_mounts():
         mount(app, runtime)
     return app

@@ -33,7 +33,7 @@ class Context:
     settings: Settings
     router: Router
     responses: list[Response] = field(default_factory=list)
-    queued: int = 0
+    _queued: int = field(default=0, init=False)  # outbox rows this turn added
 
     # --- facts ----------------------------------------------------------------
 
@@ -119,8 +119,21 @@ class Context:
             member_id=member_id,
             due_at=due_at,
         )
-        self.queued += added
+        self._queued += added
         return added
+
+    async def notify_many(self, messages: list[outbox.Queued]) -> int:
+        """A broadcast: many proactive messages (each to one member or one channel, each
+        with its own key) in a few statements, in this unit of work. Returns how many were
+        new: a key queued before (a retried press, a re-run) is skipped."""
+        added = await outbox.enqueue_many(self.session, messages, self.now())
+        self._queued += added
+        return added
+
+    @property
+    def queued(self) -> int:
+        """How many outbox rows this turn added (the console delivers them at once)."""
+        return self._queued
 
     # --- the record -----------------------------------------------------------
 

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 from bot.inbound import FormSubmission
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from bot.context import Context
     from bot.runtime import Runtime
 
@@ -75,6 +77,34 @@ class Job:
     run: JobRunner
 
 
+@dataclass(frozen=True)
+class FileBody:
+    """A file a feature serves: its bytes and how a browser should take them."""
+
+    data: bytes
+    content_type: str
+    filename: str
+    charset: str | None = None
+
+
+# Finds the file behind an unguessable token (None: no such file), in a read-only session.
+FileFetcher = Callable[["AsyncSession", str, datetime], Awaitable[FileBody | None]]
+
+
+@dataclass(frozen=True)
+class Download:
+    """Files a feature serves at GET `<prefix><token><suffix>` to whoever holds the link
+    (the token is the permission). The web app factory mounts every one it is given."""
+
+    prefix: str
+    suffix: str
+    fetch: FileFetcher
+
+    @property
+    def path(self) -> str:
+        return f"{self.prefix}{{token}}{self.suffix}"
+
+
 @dataclass
 class Router:
     commands: dict[tuple[str, str | None], CommandRoute] = field(default_factory=dict)
@@ -82,6 +112,7 @@ class Router:
     forms: dict[str, Route] = field(default_factory=dict)
     jobs: dict[str, Job] = field(default_factory=dict)
     home_sections: list[tuple[int, HomeSection]] = field(default_factory=list)
+    downloads: list[Download] = field(default_factory=list)
 
     # --- registration -------------------------------------------------------
 
@@ -141,6 +172,15 @@ class Router:
 
         return register
 
+    def download(self, prefix: str, suffix: str = "") -> Callable[[FileFetcher], FileFetcher]:
+        """Serve files at GET `<prefix><token><suffix>`, found by the decorated function."""
+
+        def register(fetch: FileFetcher) -> FileFetcher:
+            self.downloads.append(Download(prefix, suffix, fetch))
+            return fetch
+
+        return register
+
     def _by_id(self, table: dict[str, Route], id_: str, role: str | None) -> Callable[[Any], Any]:
         if not ID_PATTERN.match(id_):
             raise ValueError(f"ids are <feature>.<verb>, not {id_!r}")
@@ -165,6 +205,10 @@ class Router:
                 raise ValueError(f"registered twice: {sorted(map(str, clash))}")
             table.update(more)  # type: ignore[arg-type]
         self.home_sections.extend(other.home_sections)
+        paths = {d.path for d in self.downloads} & {d.path for d in other.downloads}
+        if paths:
+            raise ValueError(f"downloads registered twice: {sorted(paths)}")
+        self.downloads.extend(other.downloads)
 
     # --- lookup ---------------------------------------------------------------
 

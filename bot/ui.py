@@ -79,10 +79,10 @@ class Image(BaseModel):
     alt: str
 
 
-class Context(BaseModel):
+class Hint(BaseModel):
     """A small grey line: hints, timestamps, who can see this."""
 
-    kind: Literal["context"] = "context"
+    kind: Literal["context"] = "context"  # the wire name, kept in queued messages
     text: str
 
 
@@ -91,7 +91,7 @@ class Divider(BaseModel):
 
 
 Block = Annotated[
-    Heading | Section | Fields | Actions | Select | Image | Context | Divider,
+    Heading | Section | Fields | Actions | Select | Image | Hint | Divider,
     Field(discriminator="kind"),
 ]
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.router import TOP_LEVEL_WORDS, CommandRoute, Router
-from bot.ui import Context as Hint
-from bot.ui import Fields, Heading, Message, Section
+from bot.ui import Fields, Heading, Hint, Message, Section
 
 router = Router()
 

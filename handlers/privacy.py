@@ -12,8 +12,7 @@ from collections.abc import Callable
 
 from bot.context import Context
 from bot.router import Router
-from bot.ui import Actions, Button, Fields, Heading, Message, Section
-from bot.ui import Context as Hint
+from bot.ui import Actions, Button, Fields, Heading, Hint, Message, Section
 from handlers.profile import PLATFORM_NAMES
 from store import privacy
 

@@ -8,8 +8,7 @@ from bot.context import Context
 from bot.forms import check
 from bot.inbound import FormSubmission
 from bot.router import Router
-from bot.ui import Actions, Button, Fields, Form, Heading, Input, Message, Option
-from bot.ui import Context as Hint
+from bot.ui import Actions, Button, Fields, Form, Heading, Hint, Input, Message, Option
 from store import members as store
 from store.members import LINK_CODE_LIFETIME
 from store.models import Member

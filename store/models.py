@@ -1,6 +1,6 @@
 """The core tables: members and their identities, institutions, roles, the outbox.
 
-Feature tables live beside their features' queries (store/mentoring.py, ...),
+Feature tables live beside their features' queries (store/mentoring/models.py, ...),
 all on this one `Base` so Alembic sees them together.
 """
 

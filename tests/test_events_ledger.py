@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from bot import jobs
+from bot import jobs, outbox
 from bot.clock import FixedClock
 from bot.delivery import PermanentFailure, Target
 from bot.dispatcher import LEASE, lease_due
@@ -93,7 +93,9 @@ async def test_after_a_crash_each_recipient_is_in_the_ledger_once_and_sent_once(
     async with harness.runtime.sessions() as session, session.begin():
         found = await store.event(session, event.id)
         assert found is not None
-        await announcing.broadcast(session, harness.runtime.settings, found, "Dan", clock.now())
+        fan_out = await announcing.broadcast(session, harness.runtime.settings, found, "Dan")
+        await outbox.enqueue_many(session, fan_out.messages, clock.now())
+        await fan_out.record(session)
 
     clock.advance(LEASE + timedelta(seconds=1))  # the dead worker's lease runs out
     await jobs.run_all(harness.runtime, clock.now())

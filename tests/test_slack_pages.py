@@ -18,8 +18,7 @@ from bot.context import Context
 from bot.delivery import Target
 from bot.router import Router
 from bot.runtime import Runtime
-from bot.ui import Button, Form, Heading, Input, Message, Section
-from bot.ui import Context as Hint
+from bot.ui import Button, Form, Heading, Hint, Input, Message, Section
 from store.overflow import OverflowReply
 from tests.conftest import UNREACHABLE, settings_for
 from tests.slack_fakes import (

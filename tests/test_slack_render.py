@@ -21,11 +21,11 @@ from bot.ui import (
     Actions,
     Button,
     Confirm,
-    Context,
     Divider,
     Fields,
     Form,
     Heading,
+    Hint,
     Image,
     Input,
     Message,
@@ -61,7 +61,7 @@ def test_member_text_is_inert_everywhere() -> None:
             Heading(text=NASTY),
             Section(text=NASTY, button=Button(label=NASTY, action_id="x.y")),
             Fields(pairs=[(NASTY, NASTY)]),
-            Context(text=NASTY),
+            Hint(text=NASTY),
             Select(action_id="x.pick", placeholder=NASTY, options=[Option(label=NASTY, value="1")]),
         ],
     )
@@ -269,7 +269,7 @@ def test_golden_card_with_buttons() -> None:
                     ),
                 ]
             ),
-            Context(text="Only you can see this."),
+            Hint(text="Only you can see this."),
         ],
     )
     golden("slack_mentor_card", render_message(message))

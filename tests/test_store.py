@@ -62,9 +62,7 @@ async def test_concurrent_upserts_of_one_new_person_make_one_member(runtime: Run
 
 
 async def test_verified_email_joins_identities_into_one_member(runtime: Runtime) -> None:
-    verified = Profile(
-        display_name="Priya", email="Priya@Northmoor.ac.uk", email_verified=True
-    )
+    verified = Profile(display_name="Priya", email="Priya@Northmoor.ac.uk", email_verified=True)
     unverified = Profile(display_name="Priya", email="priya@northmoor.ac.uk")
     async with runtime.sessions() as session, session.begin():
         on_slack = await upsert_member(session, Identity("slack", "T1", "U1"), verified, NOW)

@@ -26,10 +26,10 @@ from bot.ui import (
     Actions,
     Button,
     Confirm,
-    Context,
     Divider,
     Fields,
     Heading,
+    Hint,
     Message,
     Section,
     text_message,
@@ -81,7 +81,7 @@ def suggestion() -> Message:
                 ]
             ),
             Picture(url="https://example.org/ada.png", alt="Ada's photo"),
-            Context(text="Only you can see this."),
+            Hint(text="Only you can see this."),
         ],
     )
 

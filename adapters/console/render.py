@@ -8,11 +8,11 @@ from bot.responses import FormErrors, OpenForm, Reply, Response, Update
 from bot.ui import (
     Actions,
     Button,
-    Context,
     Divider,
     Fields,
     Form,
     Heading,
+    Hint,
     Image,
     Input,
     Message,
@@ -88,7 +88,7 @@ def _render_block(block: object, controls: Controls, owner: str | None) -> str:
             return f"[{number}] {select.placeholder} ({many}): {options}"
         case Image(url=url, alt=alt):
             return f"[image: {alt}] {url}"
-        case Context(text=text):
+        case Hint(text=text):
             return f"· {text}"
         case Divider():
             return "─" * 24

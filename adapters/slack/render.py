@@ -19,10 +19,10 @@ from bot.ui import (
     Block,
     Button,
     Confirm,
-    Context,
     Divider,
     Fields,
     Heading,
+    Hint,
     Image,
     Message,
     Option,
@@ -223,7 +223,7 @@ def _block(block: Block, ids: _ActionIds) -> list[dict[str, Any]]:
             if len(url) > URL:
                 return []
             return [{"type": "image", "image_url": url, "alt_text": fit(alt, ALT_TEXT) or " "}]
-        case Context(text=text):
+        case Hint(text=text):
             return [{"type": "context", "elements": [mrkdwn(fit(text, SECTION_TEXT))]}]
         case Divider():
             return [{"type": "divider"}]

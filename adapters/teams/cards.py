@@ -14,11 +14,11 @@ from typing import Any
 from bot.ui import (
     Actions,
     Button,
-    Context,
     Divider,
     Fields,
     Form,
     Heading,
+    Hint,
     Image,
     Input,
     Message,
@@ -53,7 +53,7 @@ def escape(text: str) -> str:
 def needs_card(message: Message) -> bool:
     """Plain sections alone read better (and lighter) as a text message."""
     return any(
-        not isinstance(block, Section | Context) or (isinstance(block, Section) and block.button)
+        not isinstance(block, Section | Hint) or (isinstance(block, Section) and block.button)
         for block in message.blocks
     )
 
@@ -91,7 +91,7 @@ def _block(block: object) -> list[Element]:
             return _select(select)
         case Image(url=url, alt=alt):
             return [{"type": "Image", "url": url, "altText": alt}]
-        case Context(text=text):
+        case Hint(text=text):
             return [_text(text, size="Small", isSubtle=True)]
     return []
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from handlers.events import (  # noqa: F401  (importing registers the routes)
     announce,
     attendance,
+    calendar,
     change,
     feedback,
     listing,

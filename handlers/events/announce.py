@@ -9,17 +9,16 @@ ledger row beside it. A restart mid-way resumes from the outbox; nobody gets two
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import outbox
 from bot.context import Context
 from bot.inbound import FormSubmission
 from bot.outbox import Queued
 from bot.settings import Settings
-from bot.ui import Actions, Button, Confirm, Message, Section
-from bot.ui import Context as Hint
+from bot.ui import Actions, Button, Confirm, Hint, Message, Section
+from handlers.audience import channel_label
 from handlers.events.card import announcement
 from handlers.events.common import (
     BROADCAST,
@@ -28,7 +27,7 @@ from handlers.events.common import (
     organiser_or_refuse,
     plural,
 )
-from handlers.events.form import channel_label, event_form, parse
+from handlers.events.form import event_form, parse
 from handlers.events.router import router
 from store import audience as reach
 from store.events import queries as store
@@ -84,7 +83,6 @@ async def save_draft(ctx: Context, submitted: FormSubmission) -> None:
 class Reach:
     members: int
     channels: list[str]
-    queued: int = 0  # outbox rows added (none when this was queued before)
 
     def words(self) -> str:
         people = plural(self.members, "person", "people")
@@ -188,21 +186,19 @@ async def send(ctx: Context, value: str) -> None:
         return
     await ctx.session.refresh(event)
     champion = await ctx.session.get(Member, event.champion_id) if event.champion_id else None
-    reach = await broadcast(
-        ctx.session,
-        ctx.settings,
-        event,
-        champion.display_name if champion else "A champion",
-        ctx.now(),
+    fan_out = await broadcast(
+        ctx.session, ctx.settings, event, champion.display_name if champion else "A champion"
     )
-    ctx.queued += reach.queued
+    await ctx.notify_many(fan_out.messages)
+    await fan_out.record(ctx.session)
+    reach = fan_out.reach
     await ctx.audit(
         "broadcast.send",
         subject=f"event:{event.id}",
         detail={"title": event.title, "reach": reach.members, "channels": len(reach.channels)},
     )
     ctx.update(
-        f"Sent! “{event.title}” is on its way to {reach.words()}. "
+        f"Sent! “{event.title}” is on its way to {fan_out.reach.words()}. "
         "Type event status to watch deliveries and answers come in."
     )
 
@@ -213,14 +209,28 @@ def already(event: Event) -> str:
     return "That announcement has already been sent — type event status to follow it."
 
 
-async def broadcast(
-    session: AsyncSession, settings: Settings, event: Event, champion: str, now: datetime
-) -> Reach:
-    """Queue the announcement for everyone it reaches now, and its ledger rows.
+@dataclass(frozen=True)
+class FanOut:
+    """An announcement for everyone it reaches now: one message per member (never per
+    identity) and per channel, each with a unique key, so queueing it again (a re-run,
+    a retried press) adds nobody; and the ledger rows that sit beside those messages."""
 
-    One outbox row per member (never per identity) and per channel, each with a
-    unique key, in a few multi-row statements: re-running this queues nobody twice.
-    """
+    event: Event
+    messages: list[Queued]
+    members: list[int]
+    channels: list[int]
+    reach: Reach
+
+    async def record(self, session: AsyncSession) -> None:
+        """The ledger rows, in the transaction that queued the messages."""
+        await store.record_deliveries(session, self.event.id, self.members, self.channels)
+        self.event.reach = len(self.members)
+
+
+async def broadcast(
+    session: AsyncSession, settings: Settings, event: Event, champion: str
+) -> FanOut:
+    """The announcement for everyone it reaches now (queue it with `ctx.notify_many`)."""
     members = await reach.audience(session, event.audience)
     channels = await reach.channels(session, event.audience.get("channels") or [])
     card_for = ByZone(settings, lambda zone: announcement(event, zone, settings, champion))
@@ -237,12 +247,13 @@ async def broadcast(
         Queued(store.channel_post_key(event.id, c.id), BROADCAST, card_for(None), channel_id=c.id)
         for c in channels
     ]
-    added = await outbox.enqueue_many(session, queued, now)
-    await store.record_deliveries(
-        session, event.id, [m.member_id for m in members], [c.id for c in channels]
+    return FanOut(
+        event,
+        queued,
+        [m.member_id for m in members],
+        [c.id for c in channels],
+        Reach(len(members), [channel_label(c.name, c.platform) for c in channels]),
     )
-    event.reach = len(members)
-    return Reach(len(members), [channel_label(c.name, c.platform) for c in channels], added)
 
 
 # --- dropping a draft ---------------------------------------------------------------

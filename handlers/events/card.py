@@ -9,8 +9,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot.settings import Settings
-from bot.ui import Actions, Block, Fields, Heading, Message, Section
-from bot.ui import Context as Hint
+from bot.ui import Actions, Block, Fields, Heading, Hint, Message, Section
 from handlers.events.common import (
     calendar_button,
     local_day,

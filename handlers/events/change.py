@@ -8,13 +8,11 @@ of places moves people up from the waitlist, in order.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import outbox
 from bot.context import Context
 from bot.inbound import FormSubmission
 from bot.outbox import Queued
@@ -34,7 +32,7 @@ from handlers.events.common import (
 )
 from handlers.events.form import event_form, parse
 from handlers.events.router import router
-from handlers.events.rsvp import tell_promoted
+from handlers.events.rsvp import promotion_notices
 from store.events import queries as store
 from store.events.models import Event
 
@@ -95,16 +93,16 @@ async def save_changes(ctx: Context, submitted: FormSubmission) -> None:
         event.reminded_day_at = event.reminded_hour_at = None
     await ctx.session.flush()
     promoted = await store.promote(ctx.session, event, now)
-    ctx.queued += await tell_promoted(ctx.session, ctx.settings, event, promoted, now)
-    told = await tell_everyone_who_answered(
-        ctx.session,
-        ctx.settings,
-        event,
-        now,
-        CHANGED,
-        lambda zone: _changed_text(event, changes, zone),
+    await ctx.notify_many(await promotion_notices(ctx.session, ctx.settings, event, promoted))
+    told = await ctx.notify_many(
+        await notices_to_everyone_who_answered(
+            ctx.session,
+            ctx.settings,
+            event,
+            CHANGED,
+            lambda zone: _changed_text(event, changes, zone),
+        )
     )
-    ctx.queued += told
     ctx.reply(
         f"Saved. {'; '.join(changes)}. I've told the {plural(told, 'person', 'people')} "
         "who answered, and the calendar file is updated."
@@ -152,18 +150,17 @@ def _changed_text(event: Event, changes: list[str], zone: ZoneInfo) -> str:
     )
 
 
-async def tell_everyone_who_answered(
+async def notices_to_everyone_who_answered(
     session: AsyncSession,
     settings: Settings,
     event: Event,
-    now: datetime,
     kind: str,
     text_for: Callable[[ZoneInfo], str],
-) -> int:
+) -> list[Queued]:
     """One message per member who answered, in their own timezone; keyed by the change."""
     answers = ("going", "maybe", "not_going") if kind != CANCELLED else ()
     message_for = ByZone(settings, lambda zone: notice(event, settings, text_for(zone), *answers))
-    queued = [
+    return [
         Queued(
             f"{kind}:{event.id}:{event.sequence}:{member_id}",
             kind,
@@ -172,7 +169,6 @@ async def tell_everyone_who_answered(
         )
         for member_id, zone_name in await store.answered_by(session, event.id)
     ]
-    return await outbox.enqueue_many(session, queued, now)
 
 
 # --- cancelling ---------------------------------------------------------------------------------
@@ -253,11 +249,12 @@ async def confirm_cancel(ctx: Context, value: str) -> None:
         )
         return
     await ctx.session.refresh(event)
-    now = ctx.now()
-    told = await tell_everyone_who_answered(
-        ctx.session, ctx.settings, event, now, CANCELLED, lambda zone: _cancelled_text(event, zone)
+    told = await ctx.notify_many(
+        await notices_to_everyone_who_answered(
+            ctx.session, ctx.settings, event, CANCELLED, lambda zone: _cancelled_text(event, zone)
+        )
     )
-    ctx.queued += told + await _tell_channels(ctx.session, ctx.settings, event, now)
+    await ctx.notify_many(await _channel_notices(ctx.session, ctx.settings, event))
     ctx.update(
         f"Cancelled “{event.title}”. I've told the {plural(told, 'person', 'people')} "
         "who answered, and the calendar file now "
@@ -272,18 +269,10 @@ def _cancelled_text(event: Event, zone: ZoneInfo) -> str:
     )
 
 
-async def _tell_channels(
-    session: AsyncSession, settings: Settings, event: Event, now: datetime
-) -> int:
+async def _channel_notices(session: AsyncSession, settings: Settings, event: Event) -> list[Queued]:
     zone = zone_of(settings, None)
     message = notice(event, settings, _cancelled_text(event, zone), calendar=False)
-    return await outbox.enqueue_many(
-        session,
-        [
-            Queued(
-                f"{CANCELLED}:{event.id}:channel:{channel}", CANCELLED, message, channel_id=channel
-            )
-            for channel in await store.told_channels(session, event.id)
-        ],
-        now,
-    )
+    return [
+        Queued(f"{CANCELLED}:{event.id}:channel:{channel}", CANCELLED, message, channel_id=channel)
+        for channel in await store.told_channels(session, event.id)
+    ]

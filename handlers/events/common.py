@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 from bot.context import Context
 from bot.core import refusal
-from bot.ics import calendar_url
 from bot.quiet_hours import mark_urgent, zone_named
 from bot.settings import Settings
 from bot.ui import Actions, Button, Message, Section
+from handlers.events.calendar import calendar_url
 from store.events import queries as store
 from store.events.models import Event
 from store.types import RawJSON

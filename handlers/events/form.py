@@ -6,7 +6,6 @@ Times are typed in the champion's own timezone and stored in UTC.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -14,19 +13,14 @@ from typing import Any
 from bot.context import Context
 from bot.forms import check
 from bot.inbound import FormSubmission
-from bot.ui import Form, Input, Option
-from store import audience as reach
+from bot.ui import Form, Input
+from handlers.audience import audience_inputs, parse_audience
+from handlers.text import inert, one_line
 from store.events.models import Event
-from store.members import institutions as all_institutions
 
 TITLE_MAX = 150
 DESCRIPTION_MAX = 3000
-MAX_INTERESTS = 20
 LONGEST = timedelta(days=14)
-AUDIENCES = [
-    Option(label="Everyone in the network", value="network"),
-    Option(label="Only the institutions and interests chosen below", value="chosen"),
-]
 TIME = re.compile(r"^(\d{1,2})[:.](\d{2})$")
 DAY_AND_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{1,2}[:.]\d{2})$")
 URL = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
@@ -143,59 +137,7 @@ def _what_and_when(ctx: Context, event: Event | None) -> list[Input]:
 
 
 async def _who(ctx: Context, event: Event | None) -> list[Input]:
-    chosen = event.audience if event else {}
-    places = await all_institutions(ctx.session)
-    channels = await reach.channels(ctx.session)
-    inputs = [
-        Input(
-            name="audience",
-            label="Who should hear about it?",
-            kind="select",
-            options=AUDIENCES,
-            initial=("network" if chosen.get("network") else "chosen") if event else "network",
-        )
-    ]
-    if places:
-        inputs.append(
-            Input(
-                name="institutions",
-                label="Institutions",
-                kind="multi_select",
-                required=False,
-                options=[Option(label=p.name, value=str(p.id)) for p in places],
-                initial=[str(i) for i in chosen.get("institutions") or []] or None,
-            )
-        )
-    inputs.append(
-        Input(
-            name="interests",
-            label="Specialisms or interests",
-            required=False,
-            max_length=600,
-            placeholder="mass spectrometry, microscopy",
-            hint="Separate with commas. With institutions too, people must match both.",
-            initial=", ".join(chosen.get("interests") or []) or None,
-        )
-    )
-    if channels:
-        inputs.append(
-            Input(
-                name="channels",
-                label="Also post in these channels",
-                kind="multi_select",
-                required=False,
-                options=[
-                    Option(label=channel_label(c.name, c.platform), value=str(c.id))
-                    for c in channels
-                ],
-                initial=[str(i) for i in chosen.get("channels") or []] or None,
-            )
-        )
-    return inputs
-
-
-def channel_label(name: str, platform: str) -> str:
-    return f"#{name or 'unnamed'} ({platform.title()})"
+    return await audience_inputs(ctx.session, event.audience if event else {}, new=event is None)
 
 
 # --- reading the answers -----------------------------------------------------------------
@@ -285,38 +227,5 @@ def _end(day: date, text: str | None) -> datetime | None:
 
 
 def _audience(values: dict[str, Any], errors: dict[str, str], fields: dict[str, Any]) -> None:
-    interests = [one_line(i)[:60] for i in (values.get("interests") or "").split(",") if i.strip()]
-    if len(interests) > MAX_INTERESTS:
-        errors["interests"] = f"Please list at most {MAX_INTERESTS}."
-    institutions = [int(i) for i in values.get("institutions") or []]
-    channels = [int(i) for i in values.get("channels") or []]
-    network = values.get("audience") == "network"
-    if not network and not (institutions or interests or channels):
-        errors["audience"] = (
-            "Choose at least one institution, interest or channel below — or everyone."
-        )
-    fields["audience"] = {
-        "network": network,
-        "institutions": [] if network else institutions,
-        "interests": [] if network else interests,
-        "channels": channels,
-    }
-    fields["network_wide"] = network
-
-
-# --- inert text ---------------------------------------------------------------------------
-
-
-KEEP = "\n\t\u200d"  # new lines, tabs, and the joiner inside emoji sequences
-HIDDEN = ("Cc", "Cf", "Co", "Cs")  # control, format (bidi overrides, zero-width), private
-
-
-def inert(text: str) -> str:
-    """Text as typed, less control and invisible formatting characters (right-to-left
-    overrides, zero-width spaces): the renderers escape the rest."""
-    kept = (ch for ch in text if ch in KEEP or unicodedata.category(ch) not in HIDDEN)
-    return "".join(kept).strip()
-
-
-def one_line(text: str) -> str:
-    return " ".join(inert(text).split())
+    fields["audience"] = parse_audience(values, errors)
+    fields["network_wide"] = fields["audience"]["network"]

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from bot.context import Context
-from bot.ui import Actions, Block, Heading, Message, Section
-from bot.ui import Context as Hint
+from bot.ui import Actions, Block, Heading, Hint, Message, Section
 from handlers.events.common import (
     ANSWER_LABELS,
     calendar_button,

@@ -2,17 +2,14 @@
 
 The button names the event and the answer; everything else — is the event still
 on, open to this member, before its deadline — is checked here. Places are
-counted under the event's row lock (store.events.answer), so two people racing
+counted under the event's row lock (store.events.queries.answer), so two people racing
 for the last place never both get it.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import outbox
 from bot.context import Context
 from bot.outbox import Queued
 from bot.settings import Settings
@@ -45,8 +42,8 @@ async def rsvp(ctx: Context, value: str) -> None:
         ctx.reply(problem)
         return
     answered = await store.answer(ctx.session, event, ctx.member.id, wanted, ctx.now())
-    ctx.queued += await tell_promoted(
-        ctx.session, ctx.settings, event, answered.promoted, ctx.now()
+    await ctx.notify_many(
+        await promotion_notices(ctx.session, ctx.settings, event, answered.promoted)
     )
     ctx.reply(confirmation(ctx, event, answered))
 
@@ -99,13 +96,9 @@ def confirmation(ctx: Context, event: Event, answered: Answered) -> Message:
     return notice(event, settings, text, "going", calendar=False)
 
 
-async def tell_promoted(
-    session: AsyncSession,
-    settings: Settings,
-    event: Event,
-    promoted: list[tuple[int, int]],
-    now: datetime,
-) -> int:
+async def promotion_notices(
+    session: AsyncSession, settings: Settings, event: Event, promoted: list[tuple[int, int]]
+) -> list[Queued]:
     """A place came up: tell each person moved up from the waitlist, once per promotion."""
     queued = []
     for member_id, position in promoted:
@@ -119,4 +112,4 @@ async def tell_promoted(
         message = notice(event, settings, text, "not_going")
         key = f"{PROMOTED}:{event.id}:{member_id}:{position}"
         queued.append(Queued(key, PROMOTED, message, member_id=member_id))
-    return await outbox.enqueue_many(session, queued, now)
+    return queued

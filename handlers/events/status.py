@@ -12,8 +12,7 @@ from statistics import fmean
 
 from bot.anonymity import MIN_FOR_SCORES, can_show
 from bot.context import Context
-from bot.ui import Actions, Block, Button, Fields, Heading, Message, Section
-from bot.ui import Context as Hint
+from bot.ui import Actions, Block, Button, Fields, Heading, Hint, Message, Section
 from handlers.events.announce import preview
 from handlers.events.attendance import EARLY
 from handlers.events.common import managed, organiser_or_refuse, pick_managed, plural, when

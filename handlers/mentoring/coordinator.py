@@ -13,8 +13,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import Context
 from bot.forms import check
 from bot.inbound import FormSubmission
-from bot.ui import Actions, Block, Button, Fields, Form, Heading, Input, Message, Option, Section
-from bot.ui import Context as Hint
+from bot.ui import (
+    Actions,
+    Block,
+    Button,
+    Fields,
+    Form,
+    Heading,
+    Hint,
+    Input,
+    Message,
+    Option,
+    Section,
+)
 from handlers.mentoring import evaluations
 from handlers.mentoring.common import (
     COORDINATORS_ONLY,

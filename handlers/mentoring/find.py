@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.context import Context
-from bot.ui import Actions, Block, Button, Heading, Message, Section
-from bot.ui import Context as Hint
+from bot.ui import Actions, Block, Button, Heading, Hint, Message, Section
 from handlers.mentoring.common import NOT_IN_A_SCHEME, closed_to_mentees, scheme_for, today
 from handlers.mentoring.router import router
 from handlers.mentoring.suggest import PAGE, Found, Suggestion, seeker_for, suggest

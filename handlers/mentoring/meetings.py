@@ -7,8 +7,7 @@ from datetime import date
 from bot.context import Context
 from bot.forms import check
 from bot.inbound import FormSubmission
-from bot.ui import Context as Hint
-from bot.ui import Fields, Form, Heading, Input, Message, Option, Section
+from bot.ui import Fields, Form, Heading, Hint, Input, Message, Option, Section
 from handlers.mentoring import schedule
 from handlers.mentoring.common import (
     for_relationship,

@@ -5,7 +5,7 @@ after a booked date she is asked whether it happened; a cycle that passes
 without a meeting counts as missed; pairs that go quiet reach their scheme's
 coordinator in one private digest a day. The mentor is never asked to chase.
 
-Every sweep is one indexed query per kind of due work (store.mentoring.due),
+Every sweep is one indexed query per kind of due work (store.mentoring.queries.due),
 writes its messages to the outbox with a unique key, and moves the pair's due
 dates on in the same transaction — so re-running a tick, or two workers running
 it at once, changes nothing twice.
@@ -26,8 +26,7 @@ from bot.context import Context
 from bot.forms import check
 from bot.inbound import FormSubmission
 from bot.outbox import Queued
-from bot.ui import Actions, Button, Form, Input, Message, Section, Template
-from bot.ui import Context as Hint
+from bot.ui import Actions, Button, Form, Hint, Input, Message, Section, Template
 from handlers.mentoring import schedule
 from handlers.mentoring.common import (
     STALE_BUTTON,

@@ -7,8 +7,7 @@ from typing import Any
 from bot.context import Context
 from bot.forms import check
 from bot.inbound import FormSubmission
-from bot.ui import Actions, Button, Fields, Form, Heading, Input, Message, Option
-from bot.ui import Context as Hint
+from bot.ui import Actions, Button, Fields, Form, Heading, Hint, Input, Message, Option
 from handlers.mentoring.common import today
 from handlers.mentoring.matching import WEIGHTS
 from handlers.mentoring.router import router

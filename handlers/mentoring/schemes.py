@@ -15,8 +15,19 @@ from typing import Any
 from bot.context import Context
 from bot.forms import check
 from bot.inbound import FormSubmission
-from bot.ui import Actions, Block, Button, Fields, Form, Heading, Input, Message, Option, Section
-from bot.ui import Context as Hint
+from bot.ui import (
+    Actions,
+    Block,
+    Button,
+    Fields,
+    Form,
+    Heading,
+    Hint,
+    Input,
+    Message,
+    Option,
+    Section,
+)
 from handlers.mentoring import schedule
 from handlers.mentoring.common import (
     COORDINATORS_ONLY,

@@ -11,11 +11,15 @@ from datetime import datetime
 
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.router import FileBody
+from handlers.events.router import router
+from store.events import queries as store
 from store.events.models import Event
 
 PRODUCT = "-//Benchmate//Technician network events//EN"
-PATH = "/calendar/{token}.ics"
+PATH = "/calendar/{token}.ics"  # served by `calendar_file` below
 CONTENT_TYPE = "text/calendar"
 
 
@@ -51,3 +55,12 @@ def event_ics(event: Event, now: datetime) -> bytes:
     entry.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
     calendar.add_component(entry)
     return calendar.to_ical()
+
+
+@router.download("/calendar/", ".ics")
+async def calendar_file(session: AsyncSession, token: str, now: datetime) -> FileBody | None:
+    """An event's calendar file, for whoever holds its link (Add to calendar)."""
+    found = await store.by_token(session, token)
+    if found is None:
+        return None
+    return FileBody(event_ics(found, now), CONTENT_TYPE, "event.ics", charset="utf-8")
