@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import traceback
 
 from bot.context import Context
 from bot.inbound import ButtonPress, Command, FormSubmission, HomeOpened, Inbound
@@ -68,8 +69,26 @@ async def handle(runtime: Runtime, inbound: Inbound) -> list[Response]:
             log.warning("database unavailable: %s", problem)
             return [Reply(text_message(DATABASE_AWAY))]
         reference = secrets.token_hex(4)
-        log.exception("turn failed [ref %s] for %s", reference, inbound.who)
+        if _is_anonymous(runtime, inbound):
+            # Never an anonymous answer next to its author: no identity, and only the
+            # exception's type and where it happened (its message may hold the answer).
+            log.error(
+                "turn failed [ref %s] on an anonymous form: %s\n%s",
+                reference,
+                type(problem).__name__,
+                "".join(traceback.format_tb(problem.__traceback__)),
+            )
+        else:
+            log.exception("turn failed [ref %s] for %s", reference, inbound.who)
         return [Reply(text_message(apology(reference)))]
+
+
+def _is_anonymous(runtime: Runtime, inbound: Inbound) -> bool:
+    what = inbound.what
+    if not isinstance(what, FormSubmission):
+        return False
+    route = runtime.router.forms.get(what.form_id)
+    return route is not None and route.anonymous
 
 
 async def _turn(runtime: Runtime, inbound: Inbound) -> list[Response]:

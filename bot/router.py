@@ -68,6 +68,8 @@ class Route:
     id: str
     handler: Callable[..., Awaitable[None]]
     role: str | None
+    # A form of anonymous answers: a failure is logged without who sent it (bot/core.py).
+    anonymous: bool = False
 
 
 @dataclass(frozen=True)
@@ -152,9 +154,10 @@ class Router:
         return self._by_id(self.actions, action_id, role)
 
     def form(
-        self, form_id: str, *, role: str | None = None
+        self, form_id: str, *, role: str | None = None, anonymous: bool = False
     ) -> Callable[[FormHandler], FormHandler]:
-        return self._by_id(self.forms, form_id, role)
+        """`anonymous=True` for a form of anonymous answers (DESIGN.md, "Anonymity")."""
+        return self._by_id(self.forms, form_id, role, anonymous)
 
     def job(self, name: str, *, every: timedelta) -> Callable[[JobRunner], JobRunner]:
         def register(run: JobRunner) -> JobRunner:
@@ -181,14 +184,16 @@ class Router:
 
         return register
 
-    def _by_id(self, table: dict[str, Route], id_: str, role: str | None) -> Callable[[Any], Any]:
+    def _by_id(
+        self, table: dict[str, Route], id_: str, role: str | None, anonymous: bool = False
+    ) -> Callable[[Any], Any]:
         if not ID_PATTERN.match(id_):
             raise ValueError(f"ids are <feature>.<verb>, not {id_!r}")
 
         def register(handler: Any) -> Any:
             if id_ in table:
                 raise ValueError(f"{id_} registered twice")
-            table[id_] = Route(id_, handler, role)
+            table[id_] = Route(id_, handler, role, anonymous)
             return handler
 
         return register

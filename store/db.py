@@ -41,6 +41,8 @@ def _to_json(value: Any) -> str:
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    # SQL parameters (an anonymous comment, a name) never reach a log or a traceback.
+    kwargs.setdefault("hide_parameters", True)
     kwargs.setdefault("json_serializer", _to_json)
     if is_sqlite(url):
         if make_url(url).database not in (None, "", ":memory:"):
