@@ -25,7 +25,7 @@ from bot.runtime import Runtime
 from bot.seen import is_recent
 from bot.ui import Block, Heading, Message, Section, text_message
 from store.db import is_unavailable, unit_of_work
-from store.members import upsert_member
+from store.members import UNNAMED, upsert_member
 from store.models import InboundReceipt
 from store.upsert import insert_ignore
 from store.writers import is_write_conflict
@@ -189,7 +189,8 @@ async def _route(ctx: Context) -> None:
 
 async def home(ctx: Context) -> Message:
     """The member's dashboard: a greeting, then each feature's section in order."""
-    greeting = f"Hello {ctx.member.display_name.split(' ')[0] or 'there'}!"
+    named = ctx.member.display_name != UNNAMED
+    greeting = f"Hello {(named and ctx.member.display_name.split(' ')[0]) or 'there'}!"
     blocks: list[Block] = [Heading(text=greeting)]
     for _, section in sorted(ctx.router.home_sections, key=lambda pair: pair[0]):
         blocks.extend(await section(ctx))

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from store.db import reading
 from store.members import IdentityKey as Identity
 from store.members import ProfileFacts as Profile
-from store.members import identity_for, upsert_member
+from store.members import follow_platform_name, identity_for, upsert_member
 from store.models import Channel, PlatformIdentity
 from store.upsert import insert_ignore
 
@@ -51,7 +51,12 @@ async def remember_identity(
 
 
 async def record_profile(
-    sessions: Sessions, who: Identity, email: str | None, verified: bool, now: datetime
+    sessions: Sessions,
+    who: Identity,
+    email: str | None,
+    verified: bool,
+    now: datetime,
+    name: str | None = None,
 ) -> None:
     """What the platform's directory said about a person (best effort, now and then)."""
     async with sessions() as session, session.begin():
@@ -59,6 +64,7 @@ async def record_profile(
         if identity is None:
             return
         identity.profile_synced_at = now
+        follow_platform_name(identity, name)
         if not email:
             return
         identity.email = email

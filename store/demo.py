@@ -58,7 +58,8 @@ async def seed(session: AsyncSession, now: datetime, tag_weights: Weights) -> di
                 platform="console",
                 workspace=DEMO_WORKSPACE,
                 user_id=person["handle"],
-                display_name=person["display_name"],
+                # What the console calls them (as a platform would); their full name is theirs.
+                display_name=person["handle"].title(),
                 created_at=now,
             )
         )

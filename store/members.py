@@ -60,6 +60,10 @@ class _Key:
     user_id: str
 
 
+# A member the platform has not named yet (Teams' install activity carries no name):
+# replaced by the first name a later message or the roster gives. Never an id.
+UNNAMED = "A new member"
+
 LINK_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud easily
 
 
@@ -94,7 +98,7 @@ async def upsert_member(
             member = await _member_for_verified_email(session, profile)
             if member is None:
                 member = Member(
-                    display_name=profile.display_name or who.user_id,
+                    display_name=profile.display_name or UNNAMED,
                     email=profile.email,
                     email_verified=profile.email_verified,
                     timezone=profile.timezone,
@@ -138,13 +142,25 @@ async def _member_for_verified_email(session: AsyncSession, profile: ProfileFact
 
 
 def _refresh_from_profile(identity: PlatformIdentity, profile: ProfileFacts) -> None:
-    if profile.display_name and identity.display_name != profile.display_name:
-        identity.display_name = profile.display_name
+    follow_platform_name(identity, profile.display_name)
     member = identity.member
     if profile.timezone and not member.timezone:
         member.timezone = profile.timezone
     if profile.email and profile.email_verified and not member.email:
         member.email, member.email_verified = profile.email, True
+
+
+def follow_platform_name(identity: PlatformIdentity, name: str | None) -> None:
+    """A member's name follows what the platform calls them (a rename, or the first name
+    after an install that had none), unless they set their own with `profile edit`."""
+    name = (name or "").strip()
+    if not name or identity.display_name == name:
+        return
+    member = identity.member
+    platform_set = member.display_name in (UNNAMED, identity.user_id, identity.display_name, "")
+    identity.display_name = name
+    if platform_set:
+        member.display_name = name[:200]
 
 
 async def member_by_reference(

@@ -66,6 +66,7 @@ class FakeConnector:
     calls: list[Call] = field(default_factory=list)
     failures: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     emails: dict[str, str] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # the roster's names, by Teams id
     server: TestServer | None = None
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
@@ -106,10 +107,10 @@ class FakeConnector:
             )
         if "/members/" in request.path:
             member = request.path.rsplit("/", 1)[-1]
-            email = self.emails.get(member)
-            if email is None:
+            email, name = self.emails.get(member), self.names.get(member)
+            if email is None and name is None:
                 return web.json_response({"error": {"code": "Forbidden"}}, status=403)
-            return web.json_response({"id": member, "name": "Someone", "email": email})
+            return web.json_response({"id": member, "name": name, "email": email})
         if request.method == "POST" and request.path.rstrip("/") == "/v3/conversations":
             return web.json_response({"id": f"a:opened-{next(self._ids)}"}, status=201)
         return web.json_response({"id": f"reply-{next(self._ids)}"})

@@ -13,6 +13,8 @@ from sqlalchemy import func, select
 from adapters.teams import mount
 from adapters.teams.endpoint import TeamsNotConfigured
 from adapters.teams.turn import SENT_PRIVATELY
+from bot.harness import Harness
+from bot.inbound import Profile
 from bot.runtime import Runtime
 from store.models import Channel, InboundReceipt, Member, PlatformIdentity
 from tests.conftest import settings_for
@@ -260,3 +262,56 @@ async def test_not_json_is_refused(client: TestClient) -> None:
         "/api/messages", data="hello", headers={"Content-Type": "text/plain"}
     )
     assert response.status == 415
+
+
+# --- names follow the platform ---------------------------------------------------------------
+
+GUID = "00000000-0000-0000-0000-000000000020"
+NAMELESS = {"id": "29:user-20", "aadObjectId": GUID}  # an install activity names nobody
+
+
+async def member_named(runtime: Runtime, user_id: str) -> str:
+    found = await identity(runtime, user_id)
+    assert found is not None
+    async with runtime.sessions() as session:
+        member = await session.get(Member, found.member_id)
+        assert member is not None
+        return member.display_name
+
+
+async def test_a_member_first_seen_at_install_takes_the_name_of_their_first_message(
+    client: TestClient, fake: FakeConnector, teams_runtime: Runtime
+) -> None:
+    await post(client, installed(fake.url) | {"from": NAMELESS})
+    assert await member_named(teams_runtime, GUID) == "A new member"  # never the GUID
+    await post(client, message(fake.url, "help", sender=NAMELESS | {"name": "Tess Okoro"}))
+    assert await member_named(teams_runtime, GUID) == "Tess Okoro"
+    await post(client, message(fake.url, "help", sender=NAMELESS | {"name": "Tess Okoro-Hale"}))
+    assert await member_named(teams_runtime, GUID) == "Tess Okoro-Hale"  # a rename follows
+
+
+async def test_the_roster_names_a_member_the_install_did_not(
+    client: TestClient, fake: FakeConnector, teams_runtime: Runtime
+) -> None:
+    fake.names["29:user-20"] = "Tess Okoro"
+    await post(client, installed(fake.url) | {"from": NAMELESS})
+    assert await member_named(teams_runtime, GUID) == "Tess Okoro"
+
+
+async def test_a_name_the_member_chose_is_kept_when_the_platform_renames_them(
+    client: TestClient, fake: FakeConnector, teams_runtime: Runtime
+) -> None:
+    await post(client, message(fake.url, "help", sender=NAMELESS | {"name": "Tess Okoro"}))
+    found = await identity(teams_runtime, GUID)
+    assert found is not None
+    async with teams_runtime.sessions() as session, session.begin():
+        member = await session.get(Member, found.member_id)
+        assert member is not None
+        member.display_name = "Dr Tess Okoro"  # as `profile edit` saves it
+    await post(client, message(fake.url, "help", sender=NAMELESS | {"name": "T. Okoro"}))
+    assert await member_named(teams_runtime, GUID) == "Dr Tess Okoro"
+
+
+async def test_home_greets_a_member_with_no_name_yet_without_an_id(harness: Harness) -> None:
+    turn = await harness.say(GUID, "home", profile=Profile())
+    assert turn.text.startswith("Hello there!") and GUID not in turn.text

@@ -112,17 +112,23 @@ class Directory:
         self._note(key, conversation)
 
     async def _sync_profile(self, turn: TurnContext) -> None:
-        """E-mail from the Teams roster, where the tenant allows it (best effort)."""
+        """Name and e-mail from the Teams roster, where the tenant allows it (best effort)."""
         activity = turn.activity
-        email = None
+        email = name = None
         try:
             member = await TeamsInfo.get_member(turn, activity.from_property.id)
             email = member.email or member.user_principal_name
+            name = member.name
         except Exception as problem:  # roster access is optional; never fail a turn on it
             log.info("Teams roster lookup failed: %s", problem)
         verified = bool(self.home_tenant) and tenant_of(activity) == self.home_tenant
         await conversations.record_profile(
-            self.runtime.sessions, identity_of(activity), email, verified, self.runtime.clock.now()
+            self.runtime.sessions,
+            identity_of(activity),
+            email,
+            verified,
+            self.runtime.clock.now(),
+            name,
         )
 
     def forget(self, key: str) -> None:
