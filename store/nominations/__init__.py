@@ -1,0 +1,1 @@
+"""Award nomination drives: tables in `models`, the queries the feature needs in `queries`."""
