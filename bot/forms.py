@@ -71,7 +71,24 @@ def _coerce(field: Input, raw: Any) -> Any:
     limit = field.max_length or DEFAULT_MAX_LENGTH[field.kind]
     if len(text) > limit:
         raise ValueError(f"Please keep this under {limit:,} characters (it has {len(text):,}).")
+    if field.word_limit is not None and (words := word_count(text)) > field.word_limit:
+        raise ValueError(
+            f"This has {words:,} words and the limit is {field.word_limit:,}: please trim "
+            f"{words - field.word_limit:,}. Your text is kept here."
+        )
     return text
+
+
+def word_count(text: str | None) -> int:
+    return len((text or "").split())
+
+
+def words_hint(field: Input, text: str | None = None) -> str:
+    """The hint of a field with a word limit: its count so far against the limit."""
+    count = word_count(text if text is not None else str(field.initial or ""))
+    return f"{count:,} of {field.word_limit:,} words" + (
+        " — over the limit" if field.word_limit is not None and count > field.word_limit else ""
+    )
 
 
 def _as_number(field: Input, text: str) -> float | int:

@@ -111,6 +111,9 @@ class Input(BaseModel):
     options: list[Option] = Field(default_factory=list)
     initial: str | list[str] | bool | None = None
     max_length: int | None = None
+    # Free text counted in words: the limit is checked on submit, and shown as a live count
+    # where the platform can update a form while it is being typed in (Slack).
+    word_limit: int | None = None
     min_value: float | None = None
     max_value: float | None = None
 

@@ -13,11 +13,13 @@ def build_router() -> Router:
         events,
         help,
         mentoring,
+        nominations,
         privacy,
         profile,
     )
 
     router = Router()
-    for feature in (help, profile, admin, privacy, admin_outbox, admin_audit, mentoring, events):
+    features = (help, profile, admin, privacy, admin_outbox, admin_audit, mentoring, events)
+    for feature in (*features, nominations):
         router.include(feature.router)
     return router

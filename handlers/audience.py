@@ -9,12 +9,13 @@ choice is a plain dict kept on the feature's row:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.ui import Input, Option
-from handlers.text import one_line
+from handlers.text import one_line, plural
 from store import audience as reach
 from store.members import institutions as all_institutions
 
@@ -102,3 +103,36 @@ def parse_audience(values: dict[str, Any], errors: dict[str, str]) -> dict[str, 
         "interests": [] if network else interests,
         "channels": channels,
     }
+
+
+# --- the preview's line: how many it reaches, and who ------------------------------------
+
+
+@dataclass(frozen=True)
+class Reach:
+    members: int
+    channels: list[str]
+
+    def words(self) -> str:
+        people = plural(self.members, "person", "people")
+        if not self.channels:
+            return people
+        return f"{people} and {plural(len(self.channels), 'channel')}"
+
+
+async def reach_of(session: AsyncSession, chosen: dict[str, Any]) -> Reach:
+    members = await reach.audience(session, chosen)
+    channels = await reach.channels(session, chosen.get("channels") or [])
+    return Reach(len(members), [channel_label(c.name, c.platform) for c in channels])
+
+
+async def audience_words(session: AsyncSession, chosen: dict[str, Any]) -> str:
+    """ "everyone in the network", or the institutions and interests chosen."""
+    if chosen.get("network"):
+        return "everyone in the network"
+    parts = []
+    if chosen.get("institutions"):
+        parts.append(", ".join(await reach.institution_names(session, chosen["institutions"])))
+    if chosen.get("interests"):
+        parts.append("interested in " + ", ".join(chosen["interests"]))
+    return " · ".join(parts) or "channels only"

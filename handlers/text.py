@@ -1,4 +1,5 @@
-"""Member text kept inert: what a member typed, shown back as typed and never acted on."""
+"""Text helpers: member text kept inert (shown back as typed, never acted on), and counts
+in words."""
 
 from __future__ import annotations
 
@@ -17,3 +18,8 @@ def inert(text: str) -> str:
 
 def one_line(text: str) -> str:
     return " ".join(inert(text).split())
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """ "1 person", "3 people", "2 channels"."""
+    return f"{count} {one if count == 1 else many or one + 's'}"

@@ -18,7 +18,7 @@ from bot.inbound import FormSubmission
 from bot.outbox import Queued
 from bot.settings import Settings
 from bot.ui import Actions, Button, Confirm, Hint, Message, Section
-from handlers.audience import channel_label
+from handlers.audience import Reach, audience_words, channel_label, reach_of
 from handlers.events.card import announcement
 from handlers.events.common import (
     BROADCAST,
@@ -79,28 +79,10 @@ async def save_draft(ctx: Context, submitted: FormSubmission) -> None:
 # --- the preview ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Reach:
-    members: int
-    channels: list[str]
-
-    def words(self) -> str:
-        people = plural(self.members, "person", "people")
-        if not self.channels:
-            return people
-        return f"{people} and {plural(len(self.channels), 'channel')}"
-
-
-async def reach_of(session: AsyncSession, event: Event) -> Reach:
-    members = await reach.audience(session, event.audience)
-    channels = await reach.channels(session, event.audience.get("channels") or [])
-    return Reach(len(members), [channel_label(c.name, c.platform) for c in channels])
-
-
 async def preview(ctx: Context, event: Event) -> Message:
-    reach = await reach_of(ctx.session, event)
+    reach = await reach_of(ctx.session, event.audience)
     card = announcement(event, ctx.timezone, ctx.settings, ctx.member.display_name, preview=True)
-    who = await audience_words(ctx.session, event)
+    who = await audience_words(ctx.session, event.audience)
     summary = f"This will reach {reach.words()} ({who}), on whichever platform each uses."
     if reach.channels:
         summary += " Channels: " + ", ".join(reach.channels) + "."
@@ -131,18 +113,6 @@ async def preview(ctx: Context, event: Event) -> Message:
         )
     )
     return Message(text=" ".join([f"Preview: {event.title}.", summary, limit or ""]), blocks=blocks)
-
-
-async def audience_words(session: AsyncSession, event: Event) -> str:
-    chosen = event.audience
-    if chosen.get("network"):
-        return "everyone in the network"
-    parts = []
-    if chosen.get("institutions"):
-        parts.append(", ".join(await reach.institution_names(session, chosen["institutions"])))
-    if chosen.get("interests"):
-        parts.append("interested in " + ", ".join(chosen["interests"]))
-    return " · ".join(parts) or "channels only"
 
 
 async def over_daily_limit(ctx: Context, event: Event) -> str | None:

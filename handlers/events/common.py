@@ -13,6 +13,7 @@ from bot.quiet_hours import mark_urgent, zone_named
 from bot.settings import Settings
 from bot.ui import Actions, Button, Message, Section
 from handlers.events.calendar import calendar_url
+from handlers.text import plural  # noqa: F401  (re-exported for the events modules)
 from store.events import queries as store
 from store.events.models import Event
 from store.types import RawJSON
@@ -44,11 +45,6 @@ def as_id(value: str) -> int | None:
         return int(value.strip())
     except (ValueError, AttributeError):
         return None
-
-
-def plural(count: int, one: str, many: str | None = None) -> str:
-    """ "1 person", "3 people", "2 channels"."""
-    return f"{count} {one if count == 1 else many or one + 's'}"
 
 
 # --- who may organise -------------------------------------------------------------------

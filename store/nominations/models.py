@@ -60,6 +60,7 @@ class Drive(Base):
     # Reminders already queued: members who have not nominated (twice at most), reviewers.
     reminded_first_at: Mapped[datetime | None]
     reminded_last_at: Mapped[datetime | None]
+    review_opened_at: Mapped[datetime | None]  # the panel told reviewing is open
     reminded_panel_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
@@ -88,7 +89,7 @@ class Category(Base):
     self_nomination: Mapped[bool] = mapped_column(Boolean, default=False)
     declined: Mapped[int] = mapped_column(Integer, default=0)  # all that is kept of a decline
 
-    drive: Mapped[Drive] = relationship(back_populates="categories")
+    drive: Mapped[Drive] = relationship(back_populates="categories", lazy="joined")
 
 
 class Panelist(Base):
@@ -155,7 +156,7 @@ class Support(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
-    nomination: Mapped[Nomination] = relationship(back_populates="supports")
+    nomination: Mapped[Nomination] = relationship(back_populates="supports", lazy="joined")
 
 
 class Score(Base):

@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("announced_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("reminded_first_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("reminded_last_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("review_opened_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("reminded_panel_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
