@@ -127,7 +127,7 @@ async def drive_form(ctx: Context, drive: Drive | None = None) -> Form:
             hint="Members' names, separated by commas.",
             initial=", ".join(m.display_name for m in panel) or None,
         ),
-        *await audience_inputs(ctx.session, drive.audience if drive else None),
+        *await audience_inputs(ctx.session, drive.audience if drive else {}, new=drive is None),
     ]
     return Form(
         form_id="nominate.drive",
