@@ -1,7 +1,7 @@
 """nominations: award drives, categories, panel, nominations, supporting statements, scores
 
-Revision ID: 0009_nominations
-Revises: 0008_audit_log
+Revision ID: 0010_nominations
+Revises: 0009_anonymous_rounds
 Create Date: 2026-12-04 14:52:50.303300
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_nominations"
-down_revision: str | None = "0008_audit_log"
+revision: str = "0010_nominations"
+down_revision: str | None = "0009_anonymous_rounds"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
