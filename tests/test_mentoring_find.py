@@ -168,9 +168,23 @@ async def test_no_match_says_so_and_suggests_widening(harness: Harness) -> None:
     assert "Search without words" in [b.label for b in turn.buttons]
 
 
-async def test_without_a_profile_find_explains_how_to_start(harness: Harness) -> None:
-    await network(harness)
-    assert "mentor profile edit" in (await harness.say("zoe", "mentor find")).text
+async def test_without_a_profile_find_offers_the_form_then_the_suggestions(
+    harness: Harness,
+) -> None:
+    ids = await network(harness)
+    await join(harness, "farah", ids["calderbridge"], "mentor", specialisms="lc-ms")
+    asked = await harness.say("zoe", "/mentor find")
+    assert "mentor profile edit" not in asked.text  # a button, not a command to type
+    opened = await harness.press("zoe", asked.button("Set up my mentoring profile"))
+    assert opened.form is not None
+    names = [field.name for field in opened.form.inputs]
+    assert "capacity" not in names and "offer" not in names  # a mentee's questions only
+    assert "looking_for" in names
+    saved = await harness.submit(
+        "zoe", opened.form, {"role": "mentee", "specialisms": "lc-ms", "format": "either"}
+    )
+    assert "Mentoring profile saved" in saved.text
+    assert "Suggested mentors" in saved.text and "Farah" in saved.text
 
 
 async def test_find_ranks_the_same_as_scoring_every_mentor(harness: Harness) -> None:

@@ -167,10 +167,10 @@ async def send(ctx: Context, value: str) -> None:
         subject=f"event:{event.id}",
         detail={"title": event.title, "reach": reach.members, "channels": len(reach.channels)},
     )
-    ctx.update(
-        f"Sent! “{event.title}” is on its way to {fan_out.reach.words()}. "
-        "Type event status to watch deliveries and answers come in."
-    )
+    await store.drop_abandoned_drafts(ctx.session, event.champion_id, event.title, event.id)
+    text = f"Sent! “{event.title}” is on its way to {fan_out.reach.words()}."
+    watch = Button(label="Watch deliveries and answers", action_id="event.status", value=value)
+    ctx.update(Message(text=text, blocks=[Section(text=text), Actions(buttons=[watch])]))
 
 
 def already(event: Event) -> str:

@@ -92,21 +92,26 @@ async def pick_managed(
         if event.status in statuses
     ]
     words = args.strip().lower()
-    if words:
-        found = [event for event in found if words in event.title.lower()] or found
-    if len(found) == 1:
-        return found[0]
+    named = [event for event in found if words in event.title.lower()] if words else found
+    if len(named) == 1:
+        return named[0]
     if not found:
         ctx.reply(f"You have no events to {verb} just now. Type event new to announce one.")
         return None
     question = f"Which event would you like to {verb}?"
+    if words and not named:
+        question = (
+            f"None of your events is called “{args.strip()[:60]}”. "
+            f"Which of yours would you like to {verb}?"
+        )
     buttons = [
         Button(
-            label=f"{event.title[:40]} ({short_day(ctx, event)})",
+            label=f"{event.title[:40]} ({short_day(ctx, event)}"
+            + (", draft not sent)" if event.status == "draft" else ")"),
             action_id=action_id,
             value=str(event.id),
         )
-        for event in found[:MAX_PICK]
+        for event in (named or found)[:MAX_PICK]
     ]
     ctx.reply(Message(text=question, blocks=[Section(text=question), Actions(buttons=buttons)]))
     return None

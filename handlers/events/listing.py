@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.context import Context
-from bot.ui import Actions, Block, Heading, Hint, Message, Section
+from bot.ui import Actions, Block, Button, Heading, Message, Section
 from handlers.events.common import (
     ANSWER_LABELS,
     calendar_button,
@@ -45,7 +45,8 @@ async def listing(ctx: Context, args: str) -> None:
         blocks.append(Section(text=line))
         blocks.append(Actions(buttons=[*rsvp_buttons(event), calendar_button(ctx.settings, event)]))
     if is_organiser(ctx):
-        blocks.append(Hint(text="Your own events: type event status."))
+        mine = Button(label="Your own events", action_id="event.status", value="")
+        blocks.append(Section(text="Events you announce: deliveries and answers.", button=mine))
     ctx.reply(Message(text="Upcoming events\n" + "\n\n".join(lines), blocks=blocks))
 
 

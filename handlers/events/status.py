@@ -38,6 +38,9 @@ async def status(ctx: Context, args: str) -> None:
 
 @router.action("event.status")
 async def status_button(ctx: Context, value: str) -> None:
+    if not value:  # "Your own events": choose one
+        await status(ctx, "")
+        return
     event = await managed(ctx, value)
     if event is not None:
         await show_status(ctx, event)

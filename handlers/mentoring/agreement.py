@@ -5,9 +5,10 @@ from __future__ import annotations
 from bot.context import Context
 from bot.forms import check
 from bot.inbound import FormSubmission
-from bot.ui import Form, Input, Option
+from bot.ui import Button, Form, Input, Option
 from handlers.mentoring import schedule
 from handlers.mentoring.common import (
+    card,
     for_relationship,
     own_active_relationship,
     partner_of,
@@ -118,15 +119,21 @@ async def save(ctx: Context, submitted: FormSubmission) -> None:
     await store.replace_objectives(ctx.session, relationship.id, objectives, ctx.now())
     partner = await partner_of(ctx, relationship)
     verb = "filled in" if first_time else "updated"
+    count = f"{len(objectives)} objective{'s' if len(objectives) != 1 else ''}"
+    value = str(relationship.id)
     await ctx.notify(
         partner.id,
-        f"{ctx.member.display_name} {verb} your mentoring agreement "
-        f"({len(objectives)} objective{'s' if len(objectives) != 1 else ''}). "
-        "Type mentor agreement to see or edit it.",
+        card(
+            f"{ctx.member.display_name} {verb} your mentoring agreement ({count}).",
+            Button(label="See the agreement", action_id="mentor.agreement", value=value),
+        ),
         key=f"mentor.agreement:{relationship.id}:{ctx.now().isoformat()}",
         kind="mentor",
     )
     ctx.reply(
-        f"Agreement saved with {len(objectives)} objective{'s' if len(objectives) != 1 else ''}. "
-        f"I've let {partner.display_name} know. After each meeting, type mentor log."
+        card(
+            f"Agreement saved with {count}. I've let {partner.display_name} know. "
+            "After each meeting, log it here.",
+            Button(label="Log a meeting", action_id="mentor.log", value=value),
+        )
     )

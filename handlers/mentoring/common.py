@@ -27,6 +27,14 @@ COORDINATORS_ONLY = (
 )
 
 
+FIND_NEXT = "find"  # the profile form's state when it was opened on the way to `mentor find`
+
+
+def setup_button(label: str = "Set up my mentoring profile") -> Button:
+    """Opens the profile form; once saved, the suggestions they were after follow."""
+    return Button(label=label, action_id="mentor.profile", value=FIND_NEXT, style="primary")
+
+
 def add_months(day: date, months: int) -> date:
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1

@@ -6,7 +6,14 @@ from dataclasses import dataclass
 
 from bot.context import Context
 from bot.ui import Actions, Block, Button, Heading, Hint, Message, Section
-from handlers.mentoring.common import NOT_IN_A_SCHEME, closed_to_mentees, scheme_for, today
+from handlers.mentoring.common import (
+    NOT_IN_A_SCHEME,
+    card,
+    closed_to_mentees,
+    scheme_for,
+    setup_button,
+    today,
+)
 from handlers.mentoring.router import router
 from handlers.mentoring.suggest import PAGE, Found, Suggestion, seeker_for, suggest
 from store.mentoring import queries as store
@@ -47,13 +54,25 @@ async def find_button(ctx: Context, value: str) -> None:
 async def show(ctx: Context, search: Search) -> None:
     scheme = await scheme_for(ctx)
     profile = await store.profile_of(ctx.session, ctx.member.id)
-    if scheme is None or profile is None:
+    if profile is None:
+        ctx.reply(
+            card(
+                "To suggest mentors who fit, I need a few words about what you're looking for. "
+                "Once your mentoring profile is saved, I'll show you suggestions straight away.",
+                setup_button(),
+            )
+        )
+        return
+    if scheme is None:
         ctx.reply(NOT_IN_A_SCHEME)
         return
     if profile.role == "mentor":
         ctx.reply(
-            "Your profile says you mentor rather than look for a mentor. To look for one too, "
-            "choose “Both mentor and mentee” in mentor profile edit."
+            card(
+                "Your profile says you mentor rather than look for a mentor. To look for one "
+                "too, choose “Both mentor and mentee” in your mentoring profile.",
+                Button(label="Edit my mentoring profile", action_id="mentor.profile"),
+            )
         )
         return
     closed = closed_to_mentees(scheme, today(ctx))

@@ -7,9 +7,10 @@ from datetime import date
 from bot.context import Context
 from bot.forms import check
 from bot.inbound import FormSubmission
-from bot.ui import Fields, Form, Heading, Hint, Input, Message, Option, Section
+from bot.ui import Button, Fields, Form, Heading, Hint, Input, Message, Option, Section
 from handlers.mentoring import schedule
 from handlers.mentoring.common import (
+    card,
     for_relationship,
     own_active_relationship,
     partner_of,
@@ -126,7 +127,8 @@ async def save(ctx: Context, submitted: FormSubmission) -> None:
         schedule.logged(relationship, scheme, held_on, happened, next_on, today(ctx))
     await ctx.session.flush()
     booked = f" Next meeting: {next_on:%A %-d %B}." if next_on else ""
-    ctx.reply(f"Meeting logged.{booked} Type mentor meetings to see your log.")
+    see = Button(label="See your meetings", action_id="mentor.meetings", value=str(relationship.id))
+    ctx.reply(card(f"Meeting logged.{booked}", see))
 
 
 @for_relationship(
@@ -154,7 +156,8 @@ async def meetings_message(ctx: Context, relationship: Relationship) -> Message:
         blocks.append(Section(text=line))
         lines.append(line)
     if not logged:
-        blocks.append(Section(text="No meetings logged yet. After a meeting, type mentor log."))
+        log_one = Button(label="Log a meeting", action_id="mentor.log", value=str(relationship.id))
+        blocks.append(Section(text="No meetings logged yet.", button=log_one))
         lines.append("No meetings logged yet.")
     if objectives:
         pairs = [(o.text[:80], o.state) for o in objectives]

@@ -8,7 +8,8 @@ from bot.context import Context
 from bot.forms import check
 from bot.inbound import FormSubmission
 from bot.ui import Actions, Button, Fields, Form, Heading, Hint, Input, Message, Option
-from handlers.mentoring.common import today
+from handlers.mentoring import find
+from handlers.mentoring.common import FIND_NEXT, today
 from handlers.mentoring.matching import WEIGHTS
 from handlers.mentoring.router import router
 from store.members import member_by_reference
@@ -42,12 +43,12 @@ async def show(ctx: Context, args: str) -> None:
 
 @router.action("mentor.profile")
 async def edit_button(ctx: Context, value: str) -> None:
-    ctx.open_form(await profile_form(ctx))
+    ctx.open_form(await profile_form(ctx, state=FIND_NEXT if value == FIND_NEXT else ""))
 
 
 @router.form("mentor.profile")
 async def save(ctx: Context, submitted: FormSubmission) -> None:
-    form = await profile_form(ctx)
+    form = await profile_form(ctx, state=submitted.state)
     checked = check(form, submitted.fields)
     errors = dict(checked.errors)
     values = checked.values
@@ -56,6 +57,7 @@ async def save(ctx: Context, submitted: FormSubmission) -> None:
     dont_pair = await _dont_pair(ctx, values.get("dont_pair"), errors)
     if values.get("role") in ("mentor", "both") and not values.get("capacity"):
         errors["capacity"] = "As a mentor, how many mentees could you take? 1 is fine."
+        form = await profile_form(ctx, state=submitted.state, as_role=values["role"])
     if ctx.errors_shown(form, submitted, errors):
         return
     fields: dict[str, Any] = {
@@ -77,6 +79,8 @@ async def save(ctx: Context, submitted: FormSubmission) -> None:
     )
     joined = await _join_open_scheme(ctx)
     ctx.reply(await profile_card(ctx, profile, saved=True, joined=joined))
+    if submitted.state == FIND_NEXT and profile.role != "mentor":
+        await find.show(ctx, find.Search([]))
 
 
 async def _join_open_scheme(ctx: Context) -> str | None:
@@ -98,7 +102,7 @@ async def profile_card(
         ("Role", ROLE_LABELS.get(profile.role, profile.role)),
         ("Specialisms", ", ".join(profile.specialisms) or "—"),
         ("Equipment and facilities", ", ".join(profile.equipment) or "—"),
-        ("Career stage", profile.career_stage or "—"),
+        ("Career stage", (profile.career_stage or "—").capitalize()),
         ("Registration held", ", ".join(profile.registration_held) or "—"),
         ("Registration sought", ", ".join(profile.registration_sought) or "—"),
         ("Preferred format", profile.format),
@@ -118,9 +122,12 @@ async def profile_card(
     blocks: list = [Heading(text=heading)]
     if joined:
         blocks.append(Hint(text=joined))
+    buttons = [_edit_button("Edit")]
+    if profile.role != "mentor":
+        buttons.append(Button(label="Find a mentor", action_id="mentor.find", value="0|0|"))
     blocks += [
         Fields(pairs=pairs),
-        Actions(buttons=[_edit_button("Edit")]),
+        Actions(buttons=buttons),
         Hint(text="Only you can see your don't-pair list. Others see your name, job and offer."),
     ]
     return Message(text="\n".join(lines), blocks=blocks)
@@ -130,126 +137,151 @@ def _edit_button(label: str) -> Button:
     return Button(label=label, action_id="mentor.profile", style="primary")
 
 
-async def profile_form(ctx: Context) -> Form:
+async def profile_form(ctx: Context, state: str = "", as_role: str | None = None) -> Form:
+    """The questions for the role they hold (or are joining as); everything for both."""
     profile = await store.profile_of(ctx.session, ctx.member.id)
     avoid = await store.names_of(ctx.session, await store.dont_pair_of(ctx.session, ctx.member.id))
     specialisms = profile.specialisms if profile else ctx.member.specialisms
+    role = as_role or (profile.role if profile else ("mentee" if state == FIND_NEXT else "both"))
 
     def initial(name: str, default: Any = None) -> Any:
         return getattr(profile, name) if profile is not None else default
 
     def options(values: tuple[str, ...]) -> list[Option]:
-        return [Option(label=v, value=v) for v in values]
+        return [Option(label=v[0].upper() + v[1:], value=v) for v in values]
 
+    inputs = _inputs(role, initial, options, specialisms, avoid)
     return Form(
         form_id="mentor.profile",
         title="Mentoring profile",
-        intro="Mentors needn't be senior: what matters is experience others can learn from.",
-        inputs=[
-            Input(
-                name="role",
-                label="I'd like to be",
-                kind="select",
-                options=[Option(label=ROLE_LABELS[r], value=r) for r in ROLES],
-                initial=initial("role", "mentee"),
-            ),
-            Input(
-                name="specialisms",
-                label="Specialisms and techniques",
-                kind="long_text",
-                required=False,
-                max_length=600,
-                initial=", ".join(specialisms or []) or None,
-                hint="Separate with commas, e.g. LC-MS, sample preparation",
-            ),
-            Input(
-                name="equipment",
-                label="Equipment and facilities",
-                kind="long_text",
-                required=False,
-                max_length=600,
-                initial=", ".join(initial("equipment", [])) or None,
-            ),
-            Input(
-                name="career_stage",
-                label="Career stage",
-                kind="select",
-                required=False,
-                options=options(STAGES),
-                initial=initial("career_stage"),
-            ),
-            Input(
-                name="registration_held",
-                label="Professional registration held",
-                kind="multi_select",
-                required=False,
-                options=options(REGISTRATIONS),
-                initial=initial("registration_held", []),
-            ),
-            Input(
-                name="registration_sought",
-                label="Professional registration I'm working towards",
-                kind="multi_select",
-                required=False,
-                options=options(REGISTRATIONS),
-                initial=initial("registration_sought", []),
-            ),
-            Input(
-                name="offer",
-                label="What I can offer (as a mentor)",
-                kind="long_text",
-                required=False,
-                max_length=1000,
-                initial=initial("offer") or None,
-            ),
-            Input(
-                name="looking_for",
-                label="What I'm looking for (as a mentee)",
-                kind="long_text",
-                required=False,
-                max_length=1000,
-                initial=initial("looking_for") or None,
-            ),
-            Input(
-                name="format",
-                label="Preferred format",
-                kind="select",
-                options=options(FORMATS),
-                initial=initial("format", "either"),
-            ),
-            Input(
-                name="capacity",
-                label="How many mentees I can take",
-                kind="number",
-                required=False,
-                min_value=0,
-                max_value=5,
-                initial=str(initial("capacity", 1)),
-            ),
-            Input(
-                name="paused_until",
-                label="Pause new mentees until",
-                kind="date",
-                required=False,
-                initial=p.isoformat() if (p := initial("paused_until")) else None,
-            ),
-            Input(
-                name="prefer_other_institution",
-                label="Prefer a match at another institution",
-                kind="checkbox",
-                required=False,
-                initial=initial("prefer_other_institution", True),
-            ),
-            Input(
-                name="dont_pair",
-                label="Please don't pair me with",
-                required=False,
-                max_length=400,
-                initial=", ".join(sorted(avoid.values())) or None,
-                hint="Private. Names, e-mail addresses or @mentions, separated by commas.",
-            ),
-        ],
+        intro=(
+            "Tell me what you'd like from a mentor, and I'll suggest people who fit."
+            if role == "mentee"
+            else "Mentors needn't be senior: what matters is experience others can learn from."
+        ),
+        state=state,
+        inputs=[i for i in inputs if i.name not in ONLY_FOR.get(role, ())],
     )
+
+
+# Questions that don't apply to someone in one role only.
+ONLY_FOR = {
+    "mentee": ("offer", "capacity", "paused_until", "registration_held"),
+    "mentor": ("looking_for", "registration_sought"),
+}
+
+
+def _inputs(
+    role: str,
+    initial: Any,
+    options: Any,
+    specialisms: list[str] | None,
+    avoid: dict[int, str],
+) -> list[Input]:
+    return [
+        Input(
+            name="role",
+            label="I'd like to be",
+            kind="select",
+            options=[Option(label=ROLE_LABELS[r], value=r) for r in ROLES],
+            initial=initial("role", "mentee"),
+        ),
+        Input(
+            name="specialisms",
+            label="Specialisms and techniques",
+            kind="long_text",
+            required=False,
+            max_length=600,
+            initial=", ".join(specialisms or []) or None,
+            hint="Separate with commas, e.g. LC-MS, sample preparation",
+        ),
+        Input(
+            name="equipment",
+            label="Equipment and facilities",
+            kind="long_text",
+            required=False,
+            max_length=600,
+            initial=", ".join(initial("equipment", [])) or None,
+        ),
+        Input(
+            name="career_stage",
+            label="Career stage",
+            kind="select",
+            required=False,
+            options=options(STAGES),
+            initial=initial("career_stage"),
+        ),
+        Input(
+            name="registration_held",
+            label="Professional registration held",
+            kind="multi_select",
+            required=False,
+            options=options(REGISTRATIONS),
+            initial=initial("registration_held", []),
+        ),
+        Input(
+            name="registration_sought",
+            label="Professional registration I'm working towards",
+            kind="multi_select",
+            required=False,
+            options=options(REGISTRATIONS),
+            initial=initial("registration_sought", []),
+        ),
+        Input(
+            name="offer",
+            label="What I can offer" + (" (as a mentor)" if role == "both" else ""),
+            kind="long_text",
+            required=False,
+            max_length=1000,
+            initial=initial("offer") or None,
+        ),
+        Input(
+            name="looking_for",
+            label="What I'm looking for" + (" (as a mentee)" if role == "both" else ""),
+            kind="long_text",
+            required=False,
+            max_length=1000,
+            initial=initial("looking_for") or None,
+        ),
+        Input(
+            name="format",
+            label="Preferred format",
+            kind="select",
+            options=options(FORMATS),
+            initial=initial("format", "either"),
+        ),
+        Input(
+            name="capacity",
+            label="How many mentees I can take",
+            kind="number",
+            required=False,
+            min_value=0,
+            max_value=5,
+            initial=str(initial("capacity")) if initial("capacity") else None,
+        ),
+        Input(
+            name="paused_until",
+            label="Pause new mentees until",
+            kind="date",
+            required=False,
+            initial=p.isoformat() if (p := initial("paused_until")) else None,
+        ),
+        Input(
+            name="prefer_other_institution",
+            label="Prefer a match at another institution",
+            kind="checkbox",
+            required=False,
+            initial=initial("prefer_other_institution", True),
+        ),
+        Input(
+            name="dont_pair",
+            label="Please don't pair me with",
+            required=False,
+            max_length=400,
+            initial=", ".join(sorted(avoid.values())) or None,
+            hint="Private. Names, e-mail addresses or @mentions, separated by commas.",
+        ),
+    ]
 
 
 def _items(raw: str | None, name: str, errors: dict[str, str]) -> list[str]:

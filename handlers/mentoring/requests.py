@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import Context
 from bot.forms import check
 from bot.inbound import FormSubmission
-from bot.ui import Actions, Button, Form, Input, Message, Section
+from bot.ui import Actions, Button, Fields, Form, Input, Message, Section
 from handlers.mentoring import schedule
 from handlers.mentoring.common import (
     NOT_IN_A_SCHEME,
@@ -26,7 +26,7 @@ from handlers.mentoring.matching import WEIGHTS
 from handlers.mentoring.router import router
 from handlers.mentoring.suggest import seeker_for, suggest
 from store.mentoring import queries as store
-from store.mentoring.models import MentorRequest, Scheme
+from store.mentoring.models import MentoringProfile, MentorRequest, Scheme
 from store.models import Member
 
 
@@ -170,7 +170,20 @@ async def withdraw(ctx: Context, args: str) -> None:
         return
     for request in waiting:
         await store.answer_request(ctx.session, request.id, "withdrawn", ctx.now())
-    ctx.reply("Done — your request is withdrawn. Type mentor find to look again.")
+    ctx.reply(card("Done — your request is withdrawn.", find_button("Find another mentor")))
+
+
+def find_button(label: str = "Find a mentor") -> Button:
+    return Button(label=label, action_id="mentor.find", value="0|0|", style="primary")
+
+
+def agreement_button(relationship_id: int) -> Button:
+    return Button(
+        label="Fill in the agreement",
+        action_id="mentor.agreement",
+        value=str(relationship_id),
+        style="primary",
+    )
 
 
 # --- the mentor answers ------------------------------------------------------------------
@@ -232,17 +245,20 @@ async def accept(ctx: Context, value: str) -> None:
     await _introduce(ctx, relationship.id, to=mentee, about=mentor, their_role="mentor")
     await _introduce(ctx, relationship.id, to=mentor, about=mentee, their_role="mentee")
     ctx.update(
-        f"You accepted {mentee.display_name}'s request — thank you! I've introduced you both. "
-        "Please arrange a first “getting to know each other” meeting; after that, "
-        f"{mentee.display_name} arranges and leads the meetings. Type mentor agreement "
-        "when you're ready to fill in your mentoring agreement together."
+        card(
+            f"You accepted {mentee.display_name}'s request — thank you! I've introduced you "
+            "both. Please arrange a first “getting to know each other” meeting; after that, "
+            f"{mentee.display_name} arranges and leads the meetings. When you're ready, fill in "
+            "your mentoring agreement together.",
+            agreement_button(relationship.id),
+        )
     )
 
 
 async def _introduce(
     ctx: Context, relationship_id: int, *, to: Member, about: Member, their_role: str
 ) -> None:
-    """Contact details are shared only now, after acceptance."""
+    """Contact details, and each other's mentoring profile, are shared only now."""
     await ctx.session.refresh(about, ["institution"])
     place = about.institution.name if about.institution else "their institution"
     email = about.email or "no e-mail on record — reply to them here"
@@ -253,9 +269,38 @@ async def _introduce(
     )
     text = (
         f"Meet your {their_role}: {about.display_name}, {place} ({email}). {next_step} "
-        "Together you'll fill in a mentoring agreement — type mentor agreement."
+        "Together you'll fill in a mentoring agreement."
     )
-    await ctx.notify(to.id, text, key=f"mentor.intro:{relationship_id}:{to.id}", kind="mentor")
+    pairs = profile_pairs(await store.profile_of(ctx.session, about.id), their_role)
+    blocks: list = [Section(text=text)]
+    if pairs:
+        blocks.append(Fields(pairs=pairs))
+        text += "\n" + "\n".join(f"{label}: {value}" for label, value in pairs)
+    blocks.append(Actions(buttons=[agreement_button(relationship_id)]))
+    await ctx.notify(
+        to.id,
+        Message(text=text, blocks=blocks),
+        key=f"mentor.intro:{relationship_id}:{to.id}",
+        kind="mentor",
+    )
+
+
+def profile_pairs(profile: MentoringProfile | None, as_role: str) -> list[tuple[str, str]]:
+    """What one of a new pair may see of the other's mentoring profile."""
+    if profile is None:
+        return []
+    pairs = [
+        ("Specialisms", ", ".join(profile.specialisms)),
+        ("Registration", ", ".join(profile.registration_held)),
+    ]
+    if as_role == "mentor":
+        pairs.append(("Offers", profile.offer))
+    else:
+        pairs += [
+            ("Working towards", ", ".join(profile.registration_sought)),
+            ("Looking for", profile.looking_for),
+        ]
+    return [(label, value) for label, value in pairs if value]
 
 
 @router.action("mentor.decline")
@@ -320,9 +365,9 @@ async def next_suggestion(
         if profile is not None
         else None
     )
-    look_again = Button(label="Find another mentor", action_id="mentor.find", value="0|0|")
+    look_again = find_button("Find another mentor")
     if not found or not found.suggestions:
-        return card(f"{opening} Type mentor find whenever you'd like to look again.", look_again)
+        return card(f"{opening} Look again whenever you like.", look_again)
     block = suggestion_block(found.suggestions[0])
     text = f"{opening} You might ask:\n{block.text}"
     return Message(

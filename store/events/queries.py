@@ -165,6 +165,20 @@ async def organised_by(
     return list(rows)
 
 
+async def drop_abandoned_drafts(
+    session: AsyncSession, champion_id: int | None, title: str, keep: int
+) -> None:
+    """Previews of the same event never sent (the champion started again): gone once it is."""
+    await session.execute(
+        delete(Event).where(
+            Event.champion_id == champion_id,
+            Event.status == "draft",
+            Event.title == title,
+            Event.id != keep,
+        )
+    )
+
+
 async def open_to(
     session: AsyncSession, member: Member, now: datetime, limit: int = 10
 ) -> list[Event]:
