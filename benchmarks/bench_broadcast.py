@@ -48,9 +48,10 @@ from adapters.teams import install as install_teams
 from adapters.teams.outgoing import message_activities
 from benchmarks._common import fresh_schema, print_table
 from benchmarks.bench_dispatch import FakeSlack
-from bot.delivery import PermanentFailure, RetryLater, Target
+from bot.delivery import PermanentFailure, RetryLater, Sender, Target
 from bot.dispatcher import Dispatcher
 from bot.harness import Harness
+from bot.root import create_runtime
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.ui import Message
@@ -130,30 +131,27 @@ class LimitedConnector(FakeConnector):
 # --- senders told their platform's limit ------------------------------------------------------
 
 
-class Paced:
+class Paced(Sender):
     """A real platform sender plus the rate its deployment is allowed (pacing attributes)."""
 
-    def __init__(self, inner: Any, rate: float) -> None:
+    def __init__(self, inner: Sender, rate: float) -> None:
         self.inner = inner
         self.global_rate = rate * PACE
         self.burst = 10
         self.max_concurrency = 32
-        self.per_conversation_interval = getattr(inner, "per_conversation_interval", None)
+        self.per_conversation_interval = inner.per_conversation_interval
 
     async def send(self, target: Target, message: Message) -> None:
         await self.inner.send(target, message)
 
     async def delivered(self, target: Target, key: str) -> bool:
-        check = getattr(self.inner, "delivered", None)
-        return bool(check and await check(target, key))
+        return await self.inner.delivered(target, key)
 
     async def close(self) -> None:
-        close = getattr(self.inner, "close", None)
-        if close is not None:
-            await close()
+        await self.inner.close()
 
 
-class ConnectorSender:
+class ConnectorSender(Sender):
     """Teams without botbuilder (`--teams-sender http`): the Teams adapter's own activities
     (adapters/teams/outgoing.py), serialised once per distinct message, posted with aiohttp
     straight to the Connector REST API of each member's stored conversation. A floor to
@@ -190,7 +188,7 @@ class ConnectorSender:
             await self._session.close()
 
 
-class Quiet:
+class Quiet(Sender):
     """The champion's own copy (console): delivered nowhere."""
 
     ignores_quiet_hours = True
@@ -274,7 +272,7 @@ async def run_once(
     url: str, members: int, both: int, rates: dict[str, float], teams_sender: str
 ) -> dict[str, Any]:
     fakes, (slack_url, teams_url, stats_url) = start_fakes(rates["slack"], rates["teams"])
-    runtime = Runtime.create(Settings(_env_file=None, database_url=url))  # type: ignore[call-arg]
+    runtime = create_runtime(Settings(_env_file=None, database_url=url))  # type: ignore[call-arg]
     try:
         await prepare(runtime, members, both, teams_url)
         figures = await announce(runtime)
@@ -379,7 +377,12 @@ async def announce(runtime: Runtime) -> dict[str, Any]:
 
 async def deliver(runtime: Runtime, expected: int) -> dict[str, Any]:
     dispatcher = Dispatcher(
-        runtime.sessions, runtime.senders, runtime.clock, batch=BATCH, quiet_hours=None
+        runtime.sessions,
+        runtime.senders,
+        runtime.clock,
+        batch=BATCH,
+        quiet_hours=None,
+        checks=runtime.router.send_checks,
     )
     started, cpu = time.perf_counter(), time.process_time()
     deadline = started + 600

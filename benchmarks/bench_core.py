@@ -27,6 +27,7 @@ from adapters.console.session import ConsoleSession
 from benchmarks._common import print_json, print_table, summary_ms
 from bot.clock import FixedClock
 from bot.inbound import Identity
+from bot.root import create_runtime
 from bot.runtime import Runtime
 from bot.settings import Settings
 from store.members import identity_for
@@ -96,7 +97,7 @@ async def main(members: int, messages: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite+aiosqlite:///{folder}/bench.db"
         upgrade(url)
-        runtime = Runtime.create(
+        runtime = create_runtime(
             Settings(_env_file=None, database_url=url),  # type: ignore[call-arg]
             clock=FixedClock(NOW),
         )

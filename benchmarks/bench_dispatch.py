@@ -52,7 +52,7 @@ from sqlalchemy import func, insert, select
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._common import fresh_schema
-from bot.delivery import PermanentFailure, RetryLater, Target
+from bot.delivery import PermanentFailure, RetryLater, Sender, Target
 from bot.ui import Message, text_message
 from store.db import make_engine, make_session_factory
 from store.models import Base, Member, OutboxMessage, PlatformIdentity
@@ -133,7 +133,7 @@ class FakeSlack:
 # --- the worker's sender ---------------------------------------------------------------
 
 
-class HttpSender:
+class HttpSender(Sender):
     """A plain Slack-like sender: DMs by user id, the outbox key in message metadata."""
 
     per_conversation_interval = 1.0
@@ -180,10 +180,10 @@ class HttpSender:
 async def worker(database_url: str, api_url: str, rate: float) -> None:
     from bot import jobs
     from bot.dispatcher import Dispatcher
-    from bot.runtime import Runtime
+    from bot.root import create_runtime
     from bot.settings import Settings
 
-    runtime = Runtime.create(Settings(_env_file=None, database_url=database_url))  # type: ignore[call-arg]
+    runtime = create_runtime(Settings(_env_file=None, database_url=database_url))  # type: ignore[call-arg]
     runtime.senders["slack"] = HttpSender(api_url, rate)
     # Quiet hours off: this measures transport, whatever the hour the benchmark runs at.
     dispatcher = Dispatcher(
@@ -193,8 +193,9 @@ async def worker(database_url: str, api_url: str, rate: float) -> None:
         lease=LEASE,
         batch=BATCH,
         quiet_hours=None,
+        checks=runtime.router.send_checks,
     )
-    jobs.use_dispatcher(runtime, dispatcher)
+    runtime.dispatcher = dispatcher
     jobs.start_scheduler(runtime, outbox_every=timedelta(seconds=1))
     print("ready", flush=True)
     await asyncio.Event().wait()

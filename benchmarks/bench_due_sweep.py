@@ -33,6 +33,7 @@ from sqlalchemy import func, insert, select, text
 from benchmarks._common import print_json, print_table
 from benchmarks.bench_mentor_find import fresh_postgres, settle
 from bot.clock import FixedClock
+from bot.root import create_runtime
 from bot.runtime import Runtime
 from bot.settings import Settings
 from handlers.mentoring.jobs import tick
@@ -179,7 +180,7 @@ def uses_index(kind: str, plan: list[str]) -> bool:
 
 
 async def one_sweep(url: str, size: int, postgres: bool) -> dict[str, object]:
-    runtime = Runtime.create(Settings(_env_file=None, database_url=url), clock=FixedClock(NOW))  # type: ignore[call-arg]
+    runtime = create_runtime(Settings(_env_file=None, database_url=url), clock=FixedClock(NOW))  # type: ignore[call-arg]
     try:
         await populate(runtime, size, random.Random(size))
         await settle(runtime)

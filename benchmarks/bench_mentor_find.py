@@ -31,6 +31,7 @@ from sqlalchemy.engine import make_url
 from benchmarks._common import print_json, print_table, summary_ms
 from bot.clock import FixedClock
 from bot.harness import Harness
+from bot.root import create_runtime
 from bot.runtime import Runtime
 from bot.settings import Settings
 from handlers.mentoring.matching import WEIGHTS, score
@@ -182,7 +183,7 @@ async def timed(run, handles: list[str]) -> list[float]:  # type: ignore[no-unty
 
 async def measure(url: str, members: int, finds: int) -> dict[str, object]:
     rng = random.Random(6)
-    runtime = Runtime.create(
+    runtime = create_runtime(
         Settings(_env_file=None, database_url=url),  # type: ignore[call-arg]
         clock=FixedClock(NOW),
     )

@@ -36,7 +36,7 @@ from adapters.teams.outgoing import message_activities
 from benchmarks._common import print_table
 from benchmarks.bench_broadcast import identity, start_fakes
 from bot.delivery import Target
-from bot.runtime import Runtime
+from bot.root import create_runtime
 from bot.settings import Settings
 from bot.ui import Actions, Button, Fields, Heading, Message, Section
 
@@ -129,7 +129,7 @@ async def bench(args: argparse.Namespace) -> dict[str, dict[str, float]]:
     fakes, (slack_url, teams_url, _) = start_fakes(1e9, 1e9)
     folder = tempfile.TemporaryDirectory()
     settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{folder.name}/cpu.db")  # type: ignore[call-arg]
-    runtime = Runtime.create(settings)
+    runtime = create_runtime(settings)
     install_teams(runtime)  # as `benchmate worker` does: botbuilder, auth off (no app id)
     slack, teams = SlackSender(slack_url, single_token("xoxb-bench")), runtime.senders["teams"]
     ours: dict[str, Send] = {

@@ -30,8 +30,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script, too
 
 from benchmarks._common import percentile, print_json, print_table
-from bot.app import create_app
-from bot.runtime import Runtime
+from bot.root import create_app, create_runtime
 from bot.settings import Settings
 from store.migrate import upgrade
 
@@ -132,7 +131,7 @@ async def run(n: int, warmup: int) -> dict[str, object]:
     database_url = f"sqlite+aiosqlite:///{folder / 'bench.db'}"
     await asyncio.to_thread(upgrade, database_url)
     api_runner, api = await fake_web_api()
-    runtime = Runtime.create(slack_settings(database_url, api))
+    runtime = create_runtime(slack_settings(database_url, api))
     servers = {
         "benchmate": await serve(create_app(runtime)),
         "bare bolt (defaults)": await serve(bare_bolt(api + "/api/", False)),

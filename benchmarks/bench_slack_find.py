@@ -37,10 +37,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a scri
 from benchmarks._common import print_json, print_table, summary_ms
 from benchmarks.bench_mentor_find import NOW, fresh_postgres, populate, settle
 from benchmarks.bench_slack_ack import serve, signed_command, slack_settings
-from bot.app import create_app
 from bot.clock import FixedClock
 from bot.harness import Harness
 from bot.inbound import Profile
+from bot.root import create_app, create_runtime
 from bot.runtime import Runtime
 from store.migrate import upgrade
 from store.models import PlatformIdentity
@@ -117,7 +117,7 @@ async def measure(url: str, members: int, finds: int, warmup: int) -> dict[str, 
     rng = random.Random(6)
     fake = FakeSlack()
     api_runner, api = await serve(fake.app())
-    runtime = Runtime.create(slack_settings(url, api), clock=FixedClock(NOW))
+    runtime = create_runtime(slack_settings(url, api), clock=FixedClock(NOW))
     try:
         started = time.perf_counter()
         handles = await populate(runtime, members, rng)

@@ -33,7 +33,7 @@ from botbuilder.integration.aiohttp import (
 
 from adapters.teams import mount
 from adapters.teams.endpoint import Credentials
-from bot.runtime import Runtime
+from bot.root import create_runtime
 from bot.settings import Settings
 from store.migrate import upgrade
 
@@ -113,7 +113,7 @@ async def run(n: int) -> dict:
     folder = Path(tempfile.mkdtemp(prefix="bench-teams-"))
     database_url = f"sqlite+aiosqlite:///{folder / 'bench.db'}"
     await asyncio.to_thread(upgrade, database_url)
-    runtime = Runtime.create(Settings(_env_file=None, database_url=database_url))  # type: ignore[call-arg]
+    runtime = create_runtime(Settings(_env_file=None, database_url=database_url))  # type: ignore[call-arg]
     ours_app = web.Application()
     mount(ours_app, runtime)
     runners = []

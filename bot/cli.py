@@ -10,8 +10,8 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from bot import root
 from bot.clock import Clock
-from bot.platforms import install_senders, platform_modules
 from bot.settings import Settings, get_settings
 
 log = logging.getLogger("benchmate")
@@ -71,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("member")
         command.add_argument("role", choices=["champion", "coordinator", "admin"])
         command.set_defaults(run=_roles, verb=verb)
-    for module in platform_modules():
+    for module in root.platform_modules():
         if hasattr(module, "add_cli"):
             module.add_cli(commands)  # e.g. `slack manifest`, `teams package`
     return parser
@@ -88,15 +88,11 @@ def _instant(text: str) -> datetime:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from aiohttp import web
 
-    from bot.app import create_app
-    from bot.runtime import Runtime
-
     host, port = args.host or settings.host, args.port or settings.port
 
     async def start() -> web.AppRunner:
-        runtime = Runtime.create(settings)
-        install_senders(runtime)
-        runner = web.AppRunner(create_app(runtime))
+        runtime = root.serving_runtime(settings)
+        runner = web.AppRunner(root.create_app(runtime))
         await runner.setup()
         await web.TCPSite(runner, host, port).start()
         if not args.no_worker:
@@ -113,10 +109,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
     async def start() -> None:
         from bot.jobs import start_scheduler
-        from bot.runtime import Runtime
 
-        runtime = Runtime.create(settings)
-        install_senders(runtime)
+        runtime = root.serving_runtime(settings)
         start_scheduler(runtime)
         print("Benchmate worker running: scheduler and outbox.")
 
@@ -136,7 +130,6 @@ def _run_forever(start: Callable[[], Awaitable[Any]]) -> int:
 
 
 def _console(args: argparse.Namespace, settings: Settings) -> int:
-    from adapters.console.repl import run_console
     from bot.clock import SettableClock
 
     clock = SettableClock(args.now)
@@ -144,14 +137,14 @@ def _console(args: argparse.Namespace, settings: Settings) -> int:
         _demo_seed(args, settings, quiet=True, clock=clock)
     else:
         _db_upgrade(args, settings)
-    return asyncio.run(run_console(settings, args.handle, clock))
+    # The console's clock runs on from `--now`, and `!tick` moves it.
+    return asyncio.run(root.run_console(root.create_runtime(settings, clock=clock), args.handle))
 
 
 def _demo_seed(
     args: argparse.Namespace, settings: Settings, quiet: bool = False, clock: Clock | None = None
 ) -> int:
     from bot.clock import SystemClock
-    from handlers.mentoring.matching import WEIGHTS
     from store import demo
     from store.db import make_engine, make_session_factory
 
@@ -163,7 +156,7 @@ def _demo_seed(
                     if not quiet:
                         print("The database already has members; the demo network was not added.")
                     return 0
-                counts = await demo.seed(session, (clock or SystemClock()).now(), WEIGHTS)
+                counts = await root.seed_demo(session, (clock or SystemClock()).now())
         finally:
             await engine.dispose()
         print("Seeded a demo network: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
@@ -189,12 +182,10 @@ def _db_upgrade_said(args: argparse.Namespace, settings: Settings) -> int:
 def _tick(args: argparse.Namespace, settings: Settings) -> int:
     from bot.clock import FixedClock, SystemClock
     from bot.jobs import run_all
-    from bot.runtime import Runtime
 
     async def tick() -> dict[str, int]:
         clock = FixedClock(args.now) if args.now else SystemClock()
-        runtime = Runtime.create(settings, clock=clock)
-        install_senders(runtime)
+        runtime = root.serving_runtime(settings, clock=clock)
         try:
             return await run_all(runtime, clock.now())
         finally:

@@ -51,4 +51,26 @@ class RetryLater(Exception):
 
 
 class Sender(Protocol):
+    """What the dispatcher asks of a platform's sender. Only `send` must be written; a
+    sender subclasses this to take the defaults for the rest (see the module's notes)."""
+
+    # Pacing (bot/pacing.py): messages per second for the whole sender and for one
+    # workspace or tenant, seconds between two messages in one conversation, how many
+    # may go back to back, and how many sends may be in flight at once.
+    global_rate: float | None = None
+    workspace_rate: float | None = None
+    per_conversation_interval: float | None = None
+    burst: int = 1
+    max_concurrency: int = 4
+    # A sender whose messages are never out of hours (the console prints at once).
+    ignores_quiet_hours: bool = False
+
     async def send(self, target: Target, message: Message) -> None: ...
+
+    async def delivered(self, target: Target, key: str) -> bool:
+        """Whether a message tagged with this outbox key already reached the conversation
+        (asked only about rows whose worker died mid-send). False: cannot tell."""
+        return False
+
+    async def close(self) -> None:
+        """Let go of connections kept between sends."""

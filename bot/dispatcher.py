@@ -27,7 +27,7 @@ import random
 import secrets
 import socket
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -60,17 +60,11 @@ DEFAULT_TIMEZONE = "Europe/London"
 WORKER_ID = f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(3)}"
 
 # A feature may hold back a message at send time, e.g. nudges for a muted relationship:
-# `async def check(session, row) -> reason | None`; a reason skips the row.
-MuteCheck = Callable[[AsyncSession, OutboxMessage], Awaitable[str | None]]
-MUTE_CHECKS: list[MuteCheck] = []
+# `async def check(session, row) -> reason | None`; a reason skips the row. Features
+# declare them on their router (`router.send_check`); the runtime hands them here.
+SendCheck = Callable[[AsyncSession, OutboxMessage], Awaitable[str | None]]
 
 PAUSED = "the member paused proactive messages"
-
-
-def mute_check(check: MuteCheck) -> MuteCheck:
-    """Register a send-time check (decorator); see MUTE_CHECKS."""
-    MUTE_CHECKS.append(check)
-    return check
 
 
 # --- leasing ------------------------------------------------------------------------
@@ -242,6 +236,7 @@ class Dispatcher:
     pacer_time: Callable[[], float] = time.monotonic
     sleep: Sleep = asyncio.sleep
     rng: random.Random = field(default_factory=random.Random)
+    checks: Sequence[SendCheck] = ()  # the features' send-time checks
     _pacers: dict[int, tuple[Sender, Pacer, asyncio.Semaphore]] = field(default_factory=dict)
     _running: asyncio.Lock = field(default_factory=asyncio.Lock)
     _started: datetime = field(init=False)
@@ -355,7 +350,7 @@ class Dispatcher:
         member = places.members.get(row.member_id) if row.member_id else None
         if member is not None and member.proactive_paused:
             return self._settled(plan, "skipped", PAUSED)
-        for check in MUTE_CHECKS:
+        for check in self.checks:
             reason = await check(session, row)
             if reason:
                 return self._settled(plan, "skipped", reason)
@@ -365,7 +360,7 @@ class Dispatcher:
             return self._settled(plan, "dead", reason)
         # An orphan may have gone out already: finish it now rather than risk a repeat later.
         sender = self.senders.get(target.platform)
-        office_hours_apply = not getattr(sender, "ignores_quiet_hours", False)
+        office_hours_apply = sender is None or not sender.ignores_quiet_hours
         if (
             self.quiet_hours is not None
             and office_hours_apply
@@ -475,8 +470,7 @@ def _reason(problem: Exception) -> str:
 
 
 async def _already_delivered(sender: Sender, target: Target) -> bool:
-    check = getattr(sender, "delivered", None)
-    return bool(check and await check(target, target.key))
+    return await sender.delivered(target, target.key)
 
 
 @dataclass

@@ -9,7 +9,6 @@ double-fires jobs across processes).
 from __future__ import annotations
 
 import logging
-import weakref
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
@@ -17,7 +16,6 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.dispatch_lock import dispatch_lock, holding, stand_by
-from bot.dispatcher import Dispatcher
 from bot.runtime import Runtime
 from store.db import is_unavailable
 
@@ -25,40 +23,9 @@ log = logging.getLogger(__name__)
 
 OUTBOX_EVERY = timedelta(seconds=5)
 
-# One dispatcher per runtime, so pacing (and a platform's Retry-After) carries over
-# from one tick to the next. Keyed by id, dropped with its runtime.
-_dispatchers: dict[int, tuple[weakref.ref[Runtime], Dispatcher]] = {}
-
-
-def dispatcher_for(runtime: Runtime) -> Dispatcher:
-    found = _dispatchers.get(id(runtime))
-    if found is None or found[0]() is not runtime:
-        use_dispatcher(
-            runtime,
-            Dispatcher(
-                runtime.sessions,
-                runtime.senders,
-                runtime.clock,
-                default_timezone=runtime.settings.benchmate_timezone,
-            ),
-        )
-        found = _dispatchers[id(runtime)]
-    return found[1]
-
-
-def use_dispatcher(runtime: Runtime, dispatcher: Dispatcher) -> None:
-    """Give a runtime its own dispatcher (a fake pacer clock in tests, a benchmark's lease)."""
-    key = id(runtime)
-    _dispatchers[key] = (weakref.ref(runtime, lambda _: _forget(key)), dispatcher)
-
-
-def _forget(key: int) -> None:
-    if _dispatchers is not None:  # None while the interpreter shuts down
-        _dispatchers.pop(key, None)
-
 
 async def deliver_outbox(runtime: Runtime, now: datetime) -> int:
-    return await dispatcher_for(runtime).run(now)
+    return await runtime.dispatcher.run(now)
 
 
 async def run_all(runtime: Runtime, now: datetime) -> dict[str, int]:
@@ -95,7 +62,7 @@ def start_scheduler(runtime: Runtime, outbox_every: timedelta = OUTBOX_EVERY) ->
         )
     scheduler.start()
     stand_by(lock, scheduler, "outbox")
-    log.info("scheduler started as worker %s", dispatcher_for(runtime).worker)
+    log.info("scheduler started as worker %s", runtime.dispatcher.worker)
     return scheduler
 
 

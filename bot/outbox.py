@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.dispatcher import Dispatcher, Leased, dispatch_due, lease_due, mute_check
+from bot.dispatcher import Dispatcher, Leased, dispatch_due, lease_due
 from bot.ui import Message
 from store.models import Channel, Member, OutboxMessage
 from store.types import RawJSON
@@ -36,7 +36,6 @@ __all__ = [
     "enqueue_many",
     "latest_dead",
     "lease_due",
-    "mute_check",
     "requeue_dead",
     "summary",
 ]

@@ -34,11 +34,11 @@ class Pacing:
     @classmethod
     def of(cls, sender: Any) -> Pacing:
         return cls(
-            global_rate=getattr(sender, "global_rate", None),
-            workspace_rate=getattr(sender, "workspace_rate", None),
-            per_conversation_interval=getattr(sender, "per_conversation_interval", None),
-            burst=max(1, int(getattr(sender, "burst", 1))),
-            max_concurrency=max(1, int(getattr(sender, "max_concurrency", 4))),
+            global_rate=sender.global_rate,
+            workspace_rate=sender.workspace_rate,
+            per_conversation_interval=sender.per_conversation_interval,
+            burst=max(1, int(sender.burst)),
+            max_concurrency=max(1, int(sender.max_concurrency)),
         )
 
 

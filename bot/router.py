@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from bot.context import Context
     from bot.runtime import Runtime
+    from store.models import OutboxMessage
 
 CommandHandler = Callable[["Context", str], Awaitable[None]]
 ActionHandler = Callable[["Context", str], Awaitable[None]]
@@ -89,6 +90,8 @@ class FileBody:
     charset: str | None = None
 
 
+# Holds back a queued message at send time: a reason (the row is skipped), or None.
+SendCheck = Callable[["AsyncSession", "OutboxMessage"], Awaitable[str | None]]
 # Finds the file behind an unguessable token (None: no such file), in a read-only session.
 FileFetcher = Callable[["AsyncSession", str, datetime], Awaitable[FileBody | None]]
 
@@ -115,6 +118,7 @@ class Router:
     jobs: dict[str, Job] = field(default_factory=dict)
     home_sections: list[tuple[int, HomeSection]] = field(default_factory=list)
     downloads: list[Download] = field(default_factory=list)
+    send_checks: list[SendCheck] = field(default_factory=list)
 
     # --- registration -------------------------------------------------------
 
@@ -175,6 +179,12 @@ class Router:
 
         return register
 
+    def send_check(self, check: SendCheck) -> SendCheck:
+        """Hold back this feature's queued messages at send time when no longer true
+        (decorator): `async def check(session, row) -> reason | None`."""
+        self.send_checks.append(check)
+        return check
+
     def download(self, prefix: str, suffix: str = "") -> Callable[[FileFetcher], FileFetcher]:
         """Serve files at GET `<prefix><token><suffix>`, found by the decorated function."""
 
@@ -214,6 +224,7 @@ class Router:
         if paths:
             raise ValueError(f"downloads registered twice: {sorted(paths)}")
         self.downloads.extend(other.downloads)
+        self.send_checks.extend(other.send_checks)
 
     # --- lookup ---------------------------------------------------------------
 

@@ -1,4 +1,9 @@
-"""Everything a running Benchmate shares: settings, database, clock, routes, senders."""
+"""Everything a running Benchmate shares: settings, database, clock, routes, senders,
+and the one dispatcher that delivers the outbox for this process.
+
+A runtime is built by the composition root (bot/root.py), which gives it the router
+of every feature and the platforms' senders; the core only ever receives one.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, SystemClock
 from bot.delivery import Sender
+from bot.dispatcher import Dispatcher
 from bot.router import Router
 from bot.seen import Seen
 from bot.settings import Settings
@@ -27,29 +33,47 @@ class Runtime:
     # Members whose row this process wrote lately, and routes seen to write (bot/core.py).
     seen: Seen = field(default_factory=Seen)
     writing_routes: set[str] = field(default_factory=set)
+    _dispatcher: Dispatcher | None = field(default=None, repr=False)
 
     @classmethod
     def create(
         cls,
         settings: Settings,
-        router: Router | None = None,
+        router: Router,
+        *,
         clock: Clock | None = None,
         database_url: str | None = None,
     ) -> Runtime:
-        from handlers import build_router  # the composition of every feature
-
         engine = make_engine(database_url or settings.database_url)
         return cls(
             settings=settings,
             engine=engine,
             sessions=make_session_factory(engine),
-            router=router or build_router(),
+            router=router,
             clock=clock or SystemClock(),
         )
 
+    @property
+    def dispatcher(self) -> Dispatcher:
+        """This process's dispatcher, made on first use, so pacing (and a platform's
+        Retry-After) carries over from one tick to the next. It reads the senders and
+        the features' send-time checks from this runtime."""
+        if self._dispatcher is None:
+            self._dispatcher = Dispatcher(
+                self.sessions,
+                self.senders,
+                self.clock,
+                default_timezone=self.settings.benchmate_timezone,
+                checks=self.router.send_checks,
+            )
+        return self._dispatcher
+
+    @dispatcher.setter
+    def dispatcher(self, dispatcher: Dispatcher) -> None:
+        """Use another dispatcher (a fake pacer clock in tests, a benchmark's lease)."""
+        self._dispatcher = dispatcher
+
     async def close(self) -> None:
         for sender in self.senders.values():
-            close = getattr(sender, "close", None)  # senders that keep HTTP connections
-            if close is not None:
-                await close()
+            await sender.close()
         await self.engine.dispose()

@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from bot.clock import FixedClock
 from bot.harness import Harness
+from bot.root import create_runtime
 from bot.runtime import Runtime
 from bot.settings import Settings
 from store.db import make_engine
@@ -79,7 +80,7 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 async def runtime(database_url: str, clock: FixedClock) -> AsyncIterator[Runtime]:
-    runtime = Runtime.create(settings_for(database_url), clock=clock)
+    runtime = create_runtime(settings_for(database_url), clock=clock)
     yield runtime
     await runtime.close()
 

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import create_app
 from bot.clock import FixedClock
+from bot.root import create_app, create_runtime
 from bot.router import Router
 from bot.runtime import Runtime
 from tests.conftest import settings_for
@@ -38,7 +38,7 @@ def slack_runtime_for(
         slack_signing_secret=SECRET,
         slack_api_url=fake.api_url,
     )
-    return Runtime.create(settings, router=router, clock=clock)
+    return create_runtime(settings, router=router, clock=clock)
 
 
 @pytest.fixture(name="slack_runtime")

@@ -16,11 +16,11 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import create_app
 from bot.clock import FixedClock
 from bot.context import Context
 from bot.forms import check, with_errors
 from bot.inbound import FormSubmission
+from bot.root import create_app, create_runtime
 from bot.router import Router
 from bot.runtime import Runtime
 from bot.ui import (
@@ -335,7 +335,7 @@ async def fake() -> AsyncIterator[FakeConnector]:
 
 @pytest.fixture
 async def teams_runtime(database_url: str, clock: FixedClock) -> AsyncIterator[Runtime]:
-    runtime = Runtime.create(settings_for(database_url), router=demo_router(), clock=clock)
+    runtime = create_runtime(settings_for(database_url), router=demo_router(), clock=clock)
     yield runtime
     await runtime.close()
 

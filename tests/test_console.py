@@ -225,13 +225,13 @@ async def test_buttons_on_a_message_for_someone_else_are_pressed_as_them(
 
 
 async def test_a_tick_moves_the_clock_the_following_lines_use(database_url: str) -> None:
-    from adapters.console.repl import console_runtime
     from bot.clock import SettableClock
+    from bot.root import create_runtime
     from tests.conftest import settings_for
     from tests.events_network import person
 
     monday = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-    runtime = console_runtime(settings_for(database_url), SettableClock(monday))
+    runtime = create_runtime(settings_for(database_url), clock=SettableClock(monday))
     try:
         await person(Harness(runtime), "gareth", roles=["champion"])
         out = io.StringIO()

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.harness import Harness
+from bot.root import create_runtime
 from bot.router import Router
 from bot.runtime import Runtime
 from handlers import build_router
@@ -72,7 +73,7 @@ async def test_a_stale_button_gets_a_friendly_answer(harness: Harness) -> None:
 
 
 async def test_database_away_gives_a_friendly_message() -> None:
-    runtime = Runtime.create(settings_for(UNREACHABLE))
+    runtime = create_runtime(settings_for(UNREACHABLE))
     try:
         turn = await Harness(runtime).say("priya", "help")
     finally:

@@ -9,9 +9,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from icalendar import Calendar
 
 from bot import jobs
-from bot.app import create_app
 from bot.clock import FixedClock
 from bot.harness import Harness
+from bot.root import create_app
 from store.models import Channel, OutboxMessage
 from tests.events_network import announce, event_fields, person, reload, rows, rsvp
 from tests.test_outbox_fakes import recording

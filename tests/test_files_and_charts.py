@@ -10,8 +10,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from PIL import Image
 
 from bot import charts, files
-from bot.app import create_app
 from bot.clock import FixedClock
+from bot.root import create_app, create_runtime
 from bot.runtime import Runtime
 from tests.conftest import UNREACHABLE, settings_for
 
@@ -55,7 +55,7 @@ async def test_a_published_file_is_served_by_its_link_until_it_expires(
 
 
 async def test_file_links_answer_503_when_the_database_is_away() -> None:
-    runtime = Runtime.create(settings_for(UNREACHABLE))
+    runtime = create_runtime(settings_for(UNREACHABLE))
     try:
         async with TestClient(TestServer(create_app(runtime))) as client:
             response = await client.get("/files/" + "A" * 43 + "/chart.png")

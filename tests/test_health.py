@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import create_app
+from bot.root import create_app, create_runtime
 from bot.runtime import Runtime
 from tests.conftest import UNREACHABLE, settings_for
 
@@ -18,7 +18,7 @@ async def test_healthy_when_the_database_answers(runtime: Runtime) -> None:
 
 
 async def test_503_when_the_database_is_unreachable() -> None:
-    runtime = Runtime.create(settings_for(UNREACHABLE))
+    runtime = create_runtime(settings_for(UNREACHABLE))
     try:
         status, _ = await get_health(runtime)
     finally:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from bot import jobs
 from bot.clock import FixedClock
 from bot.harness import Harness
-from bot.runtime import Runtime
+from bot.root import create_runtime
 from handlers.mentoring import schedule
 from store.mentoring.models import Relationship
 from store.models import OutboxMessage
@@ -299,7 +299,7 @@ async def test_two_workers_sweeping_at_once_nudge_once(harness: Harness, databas
     relationship_id = await agreed_and_met(harness, first)
     nudge_at = datetime.combine(first + timedelta(days=21), time(10), UTC)
     workers = [
-        Runtime.create(settings_for(database_url), clock=FixedClock(nudge_at)) for _ in range(2)
+        create_runtime(settings_for(database_url), clock=FixedClock(nudge_at)) for _ in range(2)
     ]
     try:
         job = harness.runtime.router.jobs["mentoring"]

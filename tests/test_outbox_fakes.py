@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from bot import jobs, outbox
-from bot.delivery import Target
+from bot import outbox
+from bot.delivery import Sender, Target
 from bot.dispatcher import Dispatcher
 from bot.runtime import Runtime
 from bot.ui import Message, text_message
@@ -19,7 +19,7 @@ from store.models import OutboxMessage
 
 
 @dataclass
-class RecordingSender:
+class RecordingSender(Sender):
     """Records what it delivers; `script[key]` lists failures to raise first, in order."""
 
     runtime: Runtime | None = None
@@ -65,9 +65,10 @@ def fake_time_dispatcher(runtime: Runtime, **options: object) -> Dispatcher:
         runtime.clock,
         pacer_time=lambda: runtime.clock.now().timestamp(),
         sleep=sleep,
+        checks=runtime.router.send_checks,
         **options,  # type: ignore[arg-type]
     )
-    jobs.use_dispatcher(runtime, dispatcher)
+    runtime.dispatcher = dispatcher
     return dispatcher
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import insert
 
 from bot.clock import FixedClock
 from bot.dispatcher import Dispatcher
+from bot.root import create_runtime
 from bot.runtime import Runtime
 from bot.ui import text_message
 from store.db import is_sqlite
@@ -67,12 +68,19 @@ async def test_two_dispatchers_deliver_every_row_exactly_once(
 ) -> None:
     if is_sqlite(database_url):
         pytest.skip("needs PostgreSQL (TEST_DATABASE_URL): FOR UPDATE SKIP LOCKED")
-    runtimes = [Runtime.create(settings_for(database_url), clock=clock) for _ in range(2)]
+    runtimes = [create_runtime(settings_for(database_url), clock=clock) for _ in range(2)]
     try:
         await fill(runtimes[0])
         senders = [YieldingSender() for _ in runtimes]
         dispatchers = [
-            Dispatcher(rt.sessions, {"console": sender}, clock, worker=f"w{n}", batch=100)
+            Dispatcher(
+                rt.sessions,
+                {"console": sender},
+                clock,
+                worker=f"w{n}",
+                batch=100,
+                checks=rt.router.send_checks,
+            )
             for n, (rt, sender) in enumerate(zip(runtimes, senders, strict=True))
         ]
         handled = await asyncio.gather(*(d.run(clock.now()) for d in dispatchers))

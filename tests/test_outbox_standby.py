@@ -20,6 +20,7 @@ from bot.clock import FixedClock
 from bot.dispatch_lock import ADVISORY_KEY, dispatch_lock, holding, stand_by
 from bot.dispatcher import _LeaseKeeper, lease_due
 from bot.harness import Harness
+from bot.root import create_runtime
 from bot.runtime import Runtime
 from store.db import is_sqlite, make_engine
 from tests.conftest import settings_for
@@ -30,7 +31,7 @@ from tests.test_outbox_fakes import RecordingSender, fake_time_dispatcher, queue
 @pytest.fixture
 async def other(database_url: str, clock: FixedClock) -> AsyncIterator[Runtime]:
     """A second process's runtime on the same database."""
-    runtime = Runtime.create(settings_for(database_url), clock=clock)
+    runtime = create_runtime(settings_for(database_url), clock=clock)
     yield runtime
     await runtime.close()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import jobs, outbox
+from bot import jobs
 from bot.harness import Harness
 from bot.runtime import Runtime
 from store.models import Member, OutboxMessage
@@ -67,22 +67,17 @@ async def test_a_feature_can_mute_a_kind_at_send_time(runtime: Runtime, harness:
     priya = await make_member(harness, "priya")
     sender = recording(runtime)
 
-    @outbox.mute_check
+    @runtime.router.send_check  # as a feature declares one on its router
     async def muted_nudges(session: AsyncSession, row: OutboxMessage) -> str | None:
         member = await session.get(Member, row.member_id)
         muted = row.kind == "test.nudge" and member is not None and member.job_title == "muted"
         return "muted by the member" if muted else None
 
-    try:
-        await queue(runtime, "nudge", member_id=priya, kind="test.nudge")
-        await queue(runtime, "note", member_id=priya, kind="test.note")
-        async with runtime.sessions() as session, session.begin():
-            (await session.get(Member, priya)).job_title = "muted"  # type: ignore[union-attr]
-        await jobs.deliver_outbox(runtime, runtime.clock.now())
-    finally:
-        from bot.dispatcher import MUTE_CHECKS
-
-        MUTE_CHECKS.remove(muted_nudges)
+    await queue(runtime, "nudge", member_id=priya, kind="test.nudge")
+    await queue(runtime, "note", member_id=priya, kind="test.note")
+    async with runtime.sessions() as session, session.begin():
+        (await session.get(Member, priya)).job_title = "muted"  # type: ignore[union-attr]
+    await jobs.deliver_outbox(runtime, runtime.clock.now())
     found = await rows(runtime)
     assert (found["nudge"].status, found["nudge"].last_error) == ("skipped", "muted by the member")
     assert sender.sent == ["note"]

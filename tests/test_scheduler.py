@@ -15,6 +15,7 @@ from sqlalchemy import select
 from bot import jobs, outbox
 from bot.clock import FixedClock
 from bot.harness import Harness
+from bot.root import create_runtime
 from bot.router import Router
 from bot.runtime import Runtime
 from bot.ui import text_message
@@ -62,7 +63,7 @@ async def test_two_workers_and_a_rerun_tick_have_each_effect_once(
     for handle in ("priya", "sam", "alex", "jo"):
         await make_member(harness, handle)
     workers = [
-        Runtime.create(settings_for(database_url), router=reminders(), clock=clock)
+        create_runtime(settings_for(database_url), router=reminders(), clock=clock)
         for _ in range(2)
     ]
     senders = []
@@ -121,7 +122,7 @@ def test_benchmate_tick_delivers_once_however_often_it_runs(tmp_path: Path) -> N
     upgrade(url)
 
     async def prepare() -> None:
-        runtime = Runtime.create(settings_for(url), clock=FixedClock(MONDAY))
+        runtime = create_runtime(settings_for(url), clock=FixedClock(MONDAY))
         try:
             member = await make_member(Harness(runtime), "priya")
             await queue(runtime, "hello", member_id=member, text="Time to book a meeting")

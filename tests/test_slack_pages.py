@@ -16,6 +16,7 @@ from adapters.slack.sender import SlackSender, single_token
 from bot.clock import FixedClock
 from bot.context import Context
 from bot.delivery import Target
+from bot.root import create_runtime
 from bot.router import Router
 from bot.runtime import Runtime
 from bot.ui import Button, Form, Heading, Hint, Input, Message, Section
@@ -298,7 +299,7 @@ async def test_oversized_form_still_opens_as_a_valid_modal(slack: SlackApp) -> N
 
 
 async def test_pages_that_cannot_be_kept_leave_a_trimmed_first_page(clock: FixedClock) -> None:
-    runtime = Runtime.create(settings_for(UNREACHABLE), clock=clock)
+    runtime = create_runtime(settings_for(UNREACHABLE), clock=clock)
     try:
         drawn = await Pager(runtime.sessions, clock).message(long_report(), TEAM, USER)
     finally:

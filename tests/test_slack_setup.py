@@ -14,10 +14,9 @@ from slack_sdk.oauth.installation_store import Installation
 from adapters.slack import SLACK, SlackConfigError, mount
 from adapters.slack.manifest import BOT_EVENTS, BOT_SCOPES, manifest
 from adapters.slack.oauth import DatabaseInstallationStore, SignedStateStore
-from bot.app import create_app
 from bot.cli import main
 from bot.clock import FixedClock
-from bot.runtime import Runtime
+from bot.root import create_app, create_runtime
 from tests.conftest import settings_for
 from tests.slack_fakes import SECRET, TEAM, USER, FakeSlack, command_body, signed
 from tests.slack_fixtures import fake_slack_fixture  # noqa: F401
@@ -86,7 +85,7 @@ def test_cli_prints_the_manifest(capsys: pytest.CaptureFixture[str]) -> None:
 
 async def test_production_refuses_slack_without_a_signing_secret(database_url: str) -> None:
     settings = settings_for(database_url, benchmate_env="production", slack_bot_token="xoxb-1")
-    runtime = Runtime.create(settings)
+    runtime = create_runtime(settings)
     try:
         with pytest.raises(SlackConfigError, match="SLACK_SIGNING_SECRET"):
             create_app(runtime)
@@ -95,7 +94,7 @@ async def test_production_refuses_slack_without_a_signing_secret(database_url: s
 
 
 async def test_unconfigured_slack_adds_no_route(database_url: str) -> None:
-    runtime = Runtime.create(settings_for(database_url))
+    runtime = create_runtime(settings_for(database_url))
     app = web.Application()
     mount(app, runtime)
     assert SLACK not in app and not list(app.router.routes())
@@ -104,7 +103,7 @@ async def test_unconfigured_slack_adds_no_route(database_url: str) -> None:
 
 async def test_socket_mode_is_prepared_when_an_app_token_is_set(database_url: str) -> None:
     settings = settings_for(database_url, slack_bot_token="xoxb-1", slack_app_token="xapp-1")
-    runtime = Runtime.create(settings)
+    runtime = create_runtime(settings)
     app = web.Application()
     mount(app, runtime)
     assert SLACK in app  # connects from on_startup; no HTTP route without a signing secret
@@ -122,7 +121,7 @@ async def test_oauth_installs_serve_each_workspace_with_its_own_token(
         slack_signing_secret=SECRET,
         slack_api_url=fake_slack.api_url,
     )
-    runtime = Runtime.create(settings, clock=clock)
+    runtime = create_runtime(settings, clock=clock)
     store = DatabaseInstallationStore(runtime)
     await store.async_save(
         Installation(

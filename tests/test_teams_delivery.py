@@ -17,6 +17,7 @@ from adapters.teams.sender import Pacer, TeamsSender
 from bot.clock import FixedClock
 from bot.delivery import PermanentFailure, RetryLater, Target
 from bot.outbox import dispatch_due
+from bot.root import create_runtime
 from bot.runtime import Runtime
 from bot.ui import text_message
 from store.models import OutboxMessage, PlatformIdentity
@@ -36,7 +37,7 @@ from tests.teams_fakes import (  # noqa: F401
 @pytest.fixture
 async def worker(database_url: str, clock: FixedClock) -> AsyncIterator[Runtime]:
     """A separate process's view: a new runtime on the same database, Teams sender installed."""
-    runtime = Runtime.create(settings_for(database_url), router=demo_router(), clock=clock)
+    runtime = create_runtime(settings_for(database_url), router=demo_router(), clock=clock)
     install(runtime)
     yield runtime
     await runtime.close()

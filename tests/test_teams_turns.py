@@ -15,6 +15,7 @@ from adapters.teams.endpoint import TeamsNotConfigured
 from adapters.teams.turn import SENT_PRIVATELY
 from bot.harness import Harness
 from bot.inbound import Profile
+from bot.root import create_runtime
 from bot.runtime import Runtime
 from store.models import Channel, InboundReceipt, Member, PlatformIdentity
 from tests.conftest import settings_for
@@ -235,7 +236,7 @@ async def test_with_an_app_id_a_request_without_a_valid_token_is_refused(
         microsoft_app_password="secret",
         microsoft_app_tenant_id=TENANT,
     )
-    runtime = Runtime.create(settings)
+    runtime = create_runtime(settings)
     try:
         async with teams_client(runtime) as secured:
             assert (await post(secured, message(fake.url, "help"))).status == 401
@@ -249,7 +250,7 @@ async def test_with_an_app_id_a_request_without_a_valid_token_is_refused(
 
 
 async def test_production_refuses_to_run_unauthenticated(database_url: str) -> None:
-    runtime = Runtime.create(settings_for(database_url, benchmate_env="production"))
+    runtime = create_runtime(settings_for(database_url, benchmate_env="production"))
     try:
         with pytest.raises(TeamsNotConfigured, match="MICROSOFT_APP_ID"):
             mount(web.Application(), runtime)

@@ -8,9 +8,7 @@ import sys
 
 from adapters.console.render import render_input
 from adapters.console.session import ConsoleSession
-from bot.clock import Clock, SettableClock
 from bot.runtime import Runtime
-from bot.settings import Settings
 
 DEFAULT_HANDLE = "priya"  # the demo network's mentee: the richest first experience
 
@@ -20,13 +18,9 @@ WELCOME = (
 )
 
 
-def console_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
-    """The console's runtime: its clock runs on from `--now`, and `!tick` moves it."""
-    return Runtime.create(settings, clock=clock or SettableClock())
-
-
-async def run_console(settings: Settings, handle: str | None, clock: Clock | None = None) -> int:
-    runtime = console_runtime(settings, clock)
+async def run_console(runtime: Runtime, handle: str | None) -> int:
+    """Chat as `handle` through the runtime the composition root built (with a settable
+    clock, so `!tick` can move it); the runtime is closed at the end."""
     session = ConsoleSession(runtime, (handle or _default_handle()).lstrip("@").lower())
     try:
         if sys.stdin.isatty():

@@ -24,7 +24,7 @@ from typing import Any, TextIO
 from adapters.console.render import Controls, render_message, render_responses
 from bot import core, jobs
 from bot.clock import FixedClock, SettableClock
-from bot.delivery import Target
+from bot.delivery import Sender, Target
 from bot.inbound import Address, ButtonPress, Command, FormSubmission, Identity, Inbound, Profile
 from bot.responses import FormErrors, OpenForm, Response
 from bot.runtime import Runtime
@@ -34,7 +34,7 @@ PLATFORM, WORKSPACE = "console", "local"
 
 
 @dataclass
-class ConsoleSender:
+class ConsoleSender(Sender):
     """Delivers proactive console messages by printing them, marked with who they are for.
 
     With a session, their buttons join the numbers of the session's last reply, so

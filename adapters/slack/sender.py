@@ -20,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.oauth import DatabaseInstallationStore
 from adapters.slack.pages import Pager
 from adapters.slack.render import render_message
-from bot.delivery import PermanentFailure, RetryLater, Target
+from bot.delivery import PermanentFailure, RetryLater, Sender, Target
 from bot.ui import Message
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ WEB_API_TIMEOUT_S = 30
 TokenFinder = Callable[[Target], Awaitable[str]]
 
 
-class SlackSender:
+class SlackSender(Sender):
     """Every Web API call goes through one aiohttp session, so messages reuse its
     connections (AsyncWebClient without a session opens and closes one per call).
     `close()` ends it: Runtime.close calls it on shutdown."""

@@ -1,6 +1,6 @@
 """Microsoft Teams: the Bot Framework endpoint, Adaptive Cards, proactive messages, app package.
 
-The composition root (bot/platforms.py) calls `mount`, `install` and `add_cli`.
+The composition root (bot/root.py) calls `mount`, `install` and `add_cli`.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from adapters.teams.directory import reference_of, stored
 from adapters.teams.outgoing import message_activities
 from adapters.teams.proactive import Messenger
 from adapters.teams.translate import PERSONAL, PLATFORM
-from bot.delivery import PermanentFailure, RetryLater, Target
+from bot.delivery import PermanentFailure, RetryLater, Sender, Target
 from bot.inbound import Identity, Profile
 from bot.runtime import Runtime
 from bot.ui import Message
@@ -56,7 +56,7 @@ class Pacer:
         return wait
 
 
-class TeamsSender:
+class TeamsSender(Sender):
     def __init__(
         self,
         runtime: Runtime,

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import outbox
 from handlers.events.common import BROADCAST, FEEDBACK, PROMOTED, REMINDER_DAY, REMINDER_HOUR
 from handlers.events.reminders import start_stamp
+from handlers.events.router import router
 from store.events import queries as store
 from store.models import OutboxMessage
 
 CHECKED = {BROADCAST, REMINDER_DAY, REMINDER_HOUR, PROMOTED, FEEDBACK}
 
 
-@outbox.mute_check
+@router.send_check
 async def no_longer_true(session: AsyncSession, row: OutboxMessage) -> str | None:
     if row.kind not in CHECKED:
         return None

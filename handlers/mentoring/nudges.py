@@ -250,7 +250,7 @@ async def _admin_ids(session: AsyncSession) -> list[int]:
 # --- held back at send time ---------------------------------------------------------
 
 
-@outbox.mute_check
+@router.send_check
 async def muted_or_ended(session: AsyncSession, row: OutboxMessage) -> str | None:
     """A nudge queued before its pair was muted or closed is not sent."""
     if row.kind != KIND:
