@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,10 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from store import demo_data
 from store.audience import audience as reach
 from store.events import queries as events
+from store.events.models import EventAttendance, EventDelivery, EventFeedback, EventRsvp
 from store.members import grant_role
 from store.mentoring import queries as mentoring
+from store.mentoring.models import Meeting, MentorRequest, Relationship
 from store.mentoring.tags import Weights
-from store.models import Department, Institution, Member, PlatformIdentity
+from store.models import SCOPED_ROLES, Department, Institution, Member, PlatformIdentity
 
 DEMO_WORKSPACE = "local"
 
@@ -47,7 +50,7 @@ async def seed(session: AsyncSession, now: datetime, tag_weights: Weights) -> di
             department_id=departments[person["institution"], person["department"]].id,
             specialisms=list(person["specialisms"]),
             timezone=person["timezone"],
-            created_at=now,
+            created_at=now - timedelta(days=demo_data.JOINED_DAYS_AGO),
             updated_at=now,
         )
         session.add(member)
@@ -64,11 +67,13 @@ async def seed(session: AsyncSession, now: datetime, tag_weights: Weights) -> di
             )
         )
         for role in person["roles"]:
-            await grant_role(session, member.id, role, now)
+            scope = member.institution_id if role in SCOPED_ROLES else None
+            await grant_role(session, member.id, role, now, institution_id=scope)
     await session.flush()
     counts = {"institutions": len(institutions), "members": len(demo_data.MEMBERS)}
     counts.update(await seed_mentoring(session, now, tag_weights))
     counts.update(await seed_events(session, now))
+    counts.update(await seed_history(session, now, tag_weights))
     return counts
 
 
@@ -162,3 +167,103 @@ async def seed_events(session: AsyncSession, now: datetime) -> dict[str, int]:
         session.add(event)
     await session.flush()
     return {"events": len(demo_data.EVENTS)}
+
+
+async def seed_history(
+    session: AsyncSession, now: datetime, tag_weights: Weights
+) -> dict[str, int]:
+    """The network's past: events held with answers, attendance and anonymous feedback, and
+    mentoring pairs with their meetings, so the impact report has a story to tell."""
+    handles = await _handles(session)
+    zone = ZoneInfo("Europe/London")
+    everyone = list(handles.values())
+    for plan in demo_data.PAST_EVENTS:
+        day = (now - timedelta(days=plan["days_ago"])).astimezone(zone).date()
+        starts = datetime.combine(day, time(14), tzinfo=zone)
+        event = events.new_event(
+            handles[plan["champion"]],
+            starts - timedelta(days=14),
+            title=plan["title"],
+            description="",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=2),
+            location=plan["location"],
+            online_url="",
+            capacity=None,
+            audience={"network": True, "institutions": [], "interests": [], "channels": []},
+            network_wide=True,
+        )
+        event.status, event.sent_at, event.reach = (
+            "sent",
+            starts - timedelta(days=14),
+            len(everyone),
+        )
+        session.add(event)
+        await session.flush()
+        session.add_all(EventDelivery(event_id=event.id, member_id=m) for m in everyone)
+        session.add_all(
+            EventRsvp(
+                event_id=event.id,
+                member_id=handles[h],
+                answer="going",
+                answered_at=starts - timedelta(days=7),
+            )
+            for h in plan["going"]
+        )
+        answered = len(plan["feedback"])
+        session.add_all(
+            EventAttendance(
+                event_id=event.id,
+                member_id=handles[h],
+                how="checkin",
+                recorded_at=starts,
+                feedback_given=index < answered,
+            )
+            for index, h in enumerate(plan["came"])
+        )
+        session.add_all(
+            EventFeedback(id=uuid.uuid4().hex, event_id=event.id, score=score, comment=None)
+            for score in plan["feedback"]
+        )
+    scheme_id = await session.scalar(select(mentoring.Scheme.id))
+    for plan in demo_data.PAST_PAIRS:
+        ago = lambda days: now - timedelta(days=days)  # noqa: E731
+        request = MentorRequest(
+            scheme_id=scheme_id,
+            mentee_id=handles[plan["mentee"]],
+            mentor_id=handles[plan["mentor"]],
+            status="accepted",
+            created_at=ago(plan["asked"]),
+            expires_at=ago(plan["asked"] - 3),
+            answered_at=ago(plan["started"]),
+        )
+        session.add(request)
+        await session.flush()
+        pair = Relationship(
+            scheme_id=scheme_id,
+            mentor_id=request.mentor_id,
+            mentee_id=request.mentee_id,
+            request_id=request.id,
+            status="closed" if plan.get("closed") else "active",
+            started_at=ago(plan["started"]),
+            last_meeting_on=ago(min(plan["meetings"])).date(),
+            closed_at=ago(plan["closed"]) if plan.get("closed") else None,
+            exit_reason=plan.get("exit_reason"),
+            stall_reported_at=ago(plan["stalled"]) if plan.get("stalled") else None,
+        )
+        session.add(pair)
+        await session.flush()
+        session.add_all(
+            Meeting(
+                relationship_id=pair.id,
+                held_on=ago(days).date(),
+                happened=True,
+                objectives_reviewed=[],
+                logged_by=request.mentee_id,
+                created_at=ago(days),
+            )
+            for days in plan["meetings"]
+        )
+        await session.flush()
+        await mentoring.refresh_open_places(session, request.mentor_id, tag_weights)
+    return {"past events": len(demo_data.PAST_EVENTS), "mentoring pairs": len(demo_data.PAST_PAIRS)}

@@ -715,7 +715,7 @@ MEMBERS: list[dict[str, Any]] = [
         "timezone": "Europe/London",
         "job_title": "Research Facility Manager",
         "career_stage": "senior",
-        "roles": [],
+        "roles": ["lead"],
         "specialisms": ["facility management", "health and safety", "procurement"],
         "equipment": ["Freezer and cold room monitoring system"],
         "registration_held": ["CSci"],
@@ -788,4 +788,130 @@ EVENTS: list[dict[str, Any]] = [
         "champion": "imran",
         "audience": {"institutions": [], "interests": []},
     },
+]
+
+# --- the network's past year, so `report` has something to show ------------------------
+# Days are counted back from the day the demo is seeded. Members joined a while ago.
+JOINED_DAYS_AGO = 600
+
+PAST_EVENTS: list[dict[str, Any]] = [
+    {
+        "title": "Hub event: Cleanroom Tour",
+        "champion": "gareth",
+        "days_ago": 520,
+        "location": "University of Northmoor, Cleanroom Suite",
+        "going": ["priya", "aisha", "ben", "rhys", "megan", "chloe"],
+        "came": ["priya", "aisha", "ben", "megan"],
+        "feedback": [],
+    },
+    {
+        "title": "Hub event: LC-MS Troubleshooting Clinic",
+        "champion": "nkechi",
+        "days_ago": 430,
+        "location": "Calderbridge University, Analytical Suite",
+        "going": ["priya", "farah", "hannah", "megan", "tomasz", "daniel", "kwame", "zainab"],
+        "came": ["priya", "farah", "hannah", "megan", "tomasz", "daniel", "kwame"],
+        "feedback": [5, 4, 5, 4, 4, 5],
+    },
+    {
+        "title": "Technician Careers: Me in Three",
+        "champion": "joe",
+        "days_ago": 300,
+        "location": "University of Easterby, Lecture Theatre 2",
+        "going": ["lucy", "ravi", "chloe", "aisha", "sam", "ffion", "ellie", "bethany", "rhys"],
+        "came": ["lucy", "ravi", "chloe", "aisha", "sam", "ellie", "bethany", "grace"],
+        "feedback": [4, 4, 5, 3, 4, 5],
+    },
+    {
+        "title": "Hub event: Electron Microscopy Facility Tour",
+        "champion": "wei",
+        "days_ago": 200,
+        "location": "Westmere Institute, Electron Microscopy Facility",
+        "going": ["daniel", "kwame", "bethany", "connor", "grace", "ffion", "megan"],
+        "came": ["daniel", "kwame", "bethany", "connor", "grace", "ffion"],
+        "feedback": [5, 5, 4, 5, 4],
+    },
+    {
+        "title": "Workshop: PCB Design for Lab Kit",
+        "champion": "imran",
+        "days_ago": 120,
+        "location": "Riverford Institute, Electronics Lab",
+        "going": ["sam", "ffion", "grace", "ben", "chloe", "declan", "tomasz"],
+        "came": ["sam", "ffion", "grace", "ben", "chloe", "declan"],
+        "feedback": [4, 5, 4, 4, 3, 5],
+    },
+    {
+        "title": "Showcase: Technicians in Teaching",
+        "champion": "marcus",
+        "days_ago": 60,
+        "location": "Thornbury Metropolitan University, Atrium",
+        "going": ["ellie", "zainab", "siobhan", "declan", "aisha", "lucy", "rhys", "priya", "joe"],
+        "came": ["ellie", "zainab", "siobhan", "declan", "aisha", "lucy", "priya", "jamie"],
+        "feedback": [5, 4, 5, 5, 4, 4, 5],
+    },
+    {
+        "title": "Hub event: Glassblowing Demonstration",
+        "champion": "joe",
+        "days_ago": 20,
+        "location": "University of Easterby, Glassblowing Workshop",
+        "going": ["ravi", "lucy", "chloe", "ffion", "sam", "megan"],
+        "came": ["ravi", "lucy", "chloe", "sam", "priya"],
+        "feedback": [5, 4],
+    },
+]
+
+# Mentoring pairs in the demo scheme: when each was asked for and began, the meetings
+# held, and how it ended or stalled (days ago).
+PAST_PAIRS: list[dict[str, Any]] = [
+    {
+        "mentor": "wei",
+        "mentee": "chloe",
+        "asked": 510,
+        "started": 505,
+        "meetings": [490, 460],
+        "closed": 440,
+        "exit_reason": "circumstances",
+    },
+    {
+        "mentor": "ravi",
+        "mentee": "ffion",
+        "asked": 410,
+        "started": 400,
+        "meetings": [390, 360, 330],
+        "closed": 320,
+        "exit_reason": "not_working",
+    },
+    {
+        "mentor": "farah",
+        "mentee": "aisha",
+        "asked": 305,
+        "started": 300,
+        "meetings": [293, 260, 230, 200, 170],
+        "closed": 150,
+        "exit_reason": "objectives_met",
+    },
+    {
+        "mentor": "tomasz",
+        "mentee": "zainab",
+        "asked": 210,
+        "started": 200,
+        "meetings": [186, 160, 130, 100, 70, 40, 12],
+    },
+    {
+        "mentor": "siobhan",
+        "mentee": "lucy",
+        "asked": 122,
+        "started": 120,
+        "meetings": [110, 80, 10],
+        "stalled": 30,
+    },
+    {
+        "mentor": "hannah",
+        "mentee": "ellie",
+        "asked": 95,
+        "started": 90,
+        "meetings": [80],
+        "stalled": 20,
+    },
+    {"mentor": "daniel", "mentee": "bethany", "asked": 64, "started": 60, "meetings": [52, 24]},
 ]

@@ -1,0 +1,153 @@
+"""Reach: members active on the network, by institution and by platform, month by month.
+
+A member is active in a month when they did something the bot records with a date:
+joined, answered or came to an event, asked for or answered a mentoring request,
+or logged a meeting. Each member counts once, however many
+platforms they use; "Slack and Teams" is its own platform group.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import case, distinct, func, literal, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.events import EventAttendance, EventRsvp
+from store.mentoring import Meeting, MentorRequest
+from store.models import Institution, Member, PlatformIdentity
+from store.report.figures import BEFORE, NOW, Section, Table, pair
+from store.report.sql import Windows, by_window, positions
+
+ACTIVE = "Active members"
+HOW_ACTIVE = (
+    "Members who did something the bot records in the period: joined, answered or came "
+    "to an event, asked for or answered a mentoring request, or logged a meeting. "
+    "Each person once, on any number of platforms."
+)
+PLATFORM_NAMES = {
+    "slack": "Slack",
+    "teams": "Teams",
+    "console": "Console",
+    "both": "Slack and Teams",
+}
+
+
+def activity(w: Windows) -> Any:
+    """(member_id, at) for every dated thing a member did, in either window."""
+    at = "at"
+    sources = [
+        select(Member.id.label("member_id"), Member.created_at.label(at)).where(
+            w.spans(Member.created_at)
+        ),
+        select(EventRsvp.member_id, EventRsvp.answered_at).where(w.spans(EventRsvp.answered_at)),
+        select(EventAttendance.member_id, EventAttendance.recorded_at).where(
+            w.spans(EventAttendance.recorded_at)
+        ),
+        select(MentorRequest.mentee_id, MentorRequest.created_at).where(
+            w.spans(MentorRequest.created_at)
+        ),
+        select(MentorRequest.mentor_id, MentorRequest.answered_at).where(
+            w.spans(MentorRequest.answered_at)
+        ),
+        select(Meeting.logged_by, Meeting.created_at).where(
+            w.spans(Meeting.created_at), Meeting.logged_by.is_not(None)
+        ),
+    ]
+    return union_all(*sources).subquery("activity")
+
+
+async def section(session: AsyncSession, w: Windows) -> Section:
+    done = activity(w)
+    window = w.which(done.c.at)
+    scoped = w.member_in_scope(done.c.member_id)
+    active = await by_window(
+        session,
+        select(window, func.count(distinct(done.c.member_id)))
+        .where(scoped)
+        .group_by(*positions(1)),
+    )
+    members = await by_window(
+        session,
+        select(
+            case((Member.created_at < w.start, literal(BEFORE)), else_=literal(NOW)),
+            func.count(),
+        )
+        .where(Member.created_at < w.end, w.member_in_scope(Member.id))
+        .group_by(*positions(1)),
+    )
+    joined_by_end = {
+        NOW: members.get(NOW, 0) + members.get(BEFORE, 0),
+        BEFORE: members.get(BEFORE, 0),
+    }
+    figures = [
+        pair(active, ACTIVE, HOW_ACTIVE),
+        pair(joined_by_end, "Members", "Members on the network by the end of the period."),
+    ]
+    by_place = await _monthly(session, w, done, _institution_of(done))
+    by_platform = await _monthly(session, w, done, _platforms_of(done))
+    months = w.period.months()
+    tables = [
+        Table(
+            "Active members by institution, month by month",
+            tuple(months),
+            by_place,
+            HOW_ACTIVE + " Months in UTC.",
+            "line",
+        ),
+        Table(
+            "Active members by platform, month by month",
+            tuple(months),
+            by_platform,
+            "As above, by the platforms a member uses: someone on both counts once, "
+            "under Slack and Teams.",
+            "line",
+        ),
+    ]
+    return Section("reach", "Reach", figures, tables)
+
+
+def _institution_of(done: Any) -> tuple[Any, Any]:
+    """The member's institution's name, and how to join it to the activity."""
+    name = func.coalesce(Institution.name, "No institution given")
+    return name, lambda query: query.join(Member, Member.id == done.c.member_id).outerjoin(
+        Institution, Institution.id == Member.institution_id
+    )
+
+
+def _platforms_of(done: Any) -> tuple[Any, Any]:
+    """ "both" for a member on more than one platform, else their one platform."""
+    platforms = (
+        select(
+            PlatformIdentity.member_id,
+            case(
+                (func.count(distinct(PlatformIdentity.platform)) > 1, literal("both")),
+                else_=func.max(PlatformIdentity.platform),
+            ).label("platforms"),
+        )
+        .group_by(PlatformIdentity.member_id)
+        .subquery()
+    )
+    return platforms.c.platforms, lambda query: query.join(
+        platforms, platforms.c.member_id == done.c.member_id
+    )
+
+
+async def _monthly(
+    session: AsyncSession, w: Windows, done: Any, grouping: tuple[Any, Any]
+) -> list[tuple[str, tuple[float | None, ...]]]:
+    group, joined = grouping
+    query = select(group, w.month(done.c.at), func.count(distinct(done.c.member_id))).select_from(
+        done
+    )
+    rows = await session.execute(
+        joined(query)
+        .where(done.c.at >= w.start, done.c.at < w.end, w.member_in_scope(done.c.member_id))
+        .group_by(*positions(1, 2))
+    )
+    table: dict[str, dict[str, float]] = {}
+    for name, month, count in rows.all():
+        table.setdefault(PLATFORM_NAMES.get(name, name or "—"), {})[month] = count
+    months = w.period.months()
+    ordered = sorted(table.items(), key=lambda item: (-sum(item[1].values()), item[0]))
+    return [(name, tuple(counts.get(month, 0) for month in months)) for name, counts in ordered]
