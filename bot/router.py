@@ -35,6 +35,7 @@ TOP_LEVEL_WORDS = (
     "event",
     "nominate",
     "pulse",
+    "report",
     "privacy",
     "admin",
 )

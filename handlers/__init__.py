@@ -16,10 +16,11 @@ def build_router() -> Router:
         nominations,
         privacy,
         profile,
+        report,
     )
 
     router = Router()
     features = (help, profile, admin, privacy, admin_outbox, admin_audit, mentoring, events)
-    for feature in (*features, nominations):
+    for feature in (*features, nominations, report):
         router.include(feature.router)
     return router

@@ -16,6 +16,7 @@ WORD_TITLES = {
     "event": "Events",
     "nominate": "Award nominations",
     "pulse": "Pulse surveys",
+    "report": "Impact report",
     "privacy": "Privacy",
     "admin": "Running the network",
 }

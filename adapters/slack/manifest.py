@@ -35,6 +35,7 @@ COMMANDS = [
     ("/event", "Hub events: list, RSVP, announce", "list | announce | help"),
     ("/nominate", "Nominate a colleague for an award", "[drive] | help"),
     ("/pulse", "Pulse surveys of the network", "list | results | help"),
+    ("/report", "Impact report for leads and admins", "[FROM TO] [institution NAME]"),
     ("/benchmate", "Help, your profile, privacy and admin", "help | profile | privacy | admin"),
 ]
 # (name, callback id, the command it runs, description)

@@ -40,6 +40,7 @@ COMMANDS = (
     ("nominate", "Nominate a colleague for an award"),
     ("pulse", "Open pulse surveys"),
     ("privacy", "What I keep about you, and your choices"),
+    ("report", "Impact report, for institutional leads and admins"),
 )
 SHARED_COMMANDS = ("help", "mentor find", "event list", "nominate", "pulse")
 

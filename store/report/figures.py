@@ -79,8 +79,14 @@ class Report:
 
     @property
     def empty(self) -> bool:
-        """Nothing happened in the period asked for (the previous one may have had things)."""
-        return not any(figure.now for section in self.sections for figure in section.figures)
+        """Nothing happened in the period asked for (the previous one may have had things).
+        Figures of today's state, with no last period (registrations), don't count."""
+        return not any(
+            figure.now
+            for section in self.sections
+            for figure in section.figures
+            if figure.before is not None
+        )
 
     def section(self, key: str) -> Section:
         return next(section for section in self.sections if section.key == key)
