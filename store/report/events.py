@@ -99,19 +99,8 @@ async def _attendance(
     """Attendances, distinct people, institutions reached and repeat attendees: one query."""
     window = w.which(Event.ends_at).label("window")
     per_person = (
-        select(
-            window,
-            EventAttendance.member_id,
-            Member.institution_id,
-            func.count().label("times"),
-        )
-        .select_from(EventAttendance)
-        .join(Event, Event.id == EventAttendance.event_id)
-        .join(Member, Member.id == EventAttendance.member_id)
-        .where(
-            Event.status == "sent",
-            w.spans(Event.ends_at),
-            w.member_in_scope(EventAttendance.member_id),
+        _attended(
+            w, window, EventAttendance.member_id, Member.institution_id, func.count().label("times")
         )
         .group_by(*positions(1, 2, 3))
         .subquery()
@@ -132,6 +121,21 @@ async def _attendance(
     for key, times, count, institutions, repeat in rows.all():
         came[key], people[key], places[key], repeaters[key] = times, count, institutions, repeat
     return came, people, places, repeaters
+
+
+def _attended(w: Windows, *columns: Any) -> Any:
+    """Attendances at events ended in either window, by members in scope, with the member."""
+    return (
+        select(*columns)
+        .select_from(EventAttendance)
+        .join(Event, Event.id == EventAttendance.event_id)
+        .join(Member, Member.id == EventAttendance.member_id)
+        .where(
+            Event.status == "sent",
+            w.spans(Event.ends_at),
+            w.member_in_scope(EventAttendance.member_id),
+        )
+    )
 
 
 def _going_who_came(w: Windows) -> Any:
@@ -172,18 +176,10 @@ async def _feedback(session: AsyncSession, w: Windows, now: datetime) -> Figure:
 async def _attendance_by_institution(
     session: AsyncSession, w: Windows
 ) -> list[tuple[str, tuple[float | None, ...]]]:
-    window = w.which(Event.ends_at)
+    place = func.coalesce(Institution.name, "No institution given")
     rows = await session.execute(
-        select(func.coalesce(Institution.name, "No institution given"), window, func.count())
-        .select_from(EventAttendance)
-        .join(Event, Event.id == EventAttendance.event_id)
-        .join(Member, Member.id == EventAttendance.member_id)
+        _attended(w, place, w.which(Event.ends_at), func.count())
         .outerjoin(Institution, Institution.id == Member.institution_id)
-        .where(
-            Event.status == "sent",
-            w.spans(Event.ends_at),
-            w.member_in_scope(EventAttendance.member_id),
-        )
         .group_by(*positions(1, 2))
     )
     table: dict[str, dict[str, float]] = {}

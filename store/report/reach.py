@@ -3,7 +3,7 @@
 A member is active in a month when they did something the bot records with a date:
 joined, answered or came to an event, asked for or answered a mentoring request,
 or logged a meeting. Each member counts once, however many
-platforms they use; "Slack and Teams" is its own platform group.
+platforms they use; someone on several is counted once, as "More than one platform".
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ PLATFORM_NAMES = {
     "slack": "Slack",
     "teams": "Teams",
     "console": "Console",
-    "both": "Slack and Teams",
+    "both": "More than one platform",
 }
 
 
@@ -100,7 +100,7 @@ async def section(session: AsyncSession, w: Windows) -> Section:
             tuple(months),
             by_platform,
             "As above, by the platforms a member uses: someone on both counts once, "
-            "under Slack and Teams.",
+            "under More than one platform.",
             "line",
         ),
     ]
