@@ -14,6 +14,7 @@ from sqlalchemy import select
 from bot.harness import Harness, Turn
 from bot.jobs import run_all
 from bot.ui import Image
+from handlers.mentoring.matching import WEIGHTS
 from store import demo, demo_data, files
 from store.models import Member, OutboxMessage, PlatformIdentity
 
@@ -26,7 +27,7 @@ LAST_YEAR = range(365, 730)
 @pytest.fixture
 async def demo_network(harness: Harness) -> Harness:
     async with harness.runtime.sessions() as session, session.begin():
-        await demo.seed(session, harness.runtime.clock.now())
+        await demo.seed(session, harness.runtime.clock.now(), WEIGHTS)
     return harness
 
 

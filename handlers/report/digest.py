@@ -15,8 +15,7 @@ from sqlalchemy import select
 
 from bot import outbox
 from bot.runtime import Runtime
-from bot.ui import Actions, Button, Fields, Heading, Message
-from bot.ui import Context as Hint
+from bot.ui import Actions, Button, Fields, Heading, Hint, Message
 from handlers.report.access import LEAD, Scope
 from handlers.report.router import router
 from handlers.report.show import OPEN, button_value

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.ui import Actions, Block, Button, Fields, Heading, Image, Message, Section
-from bot.ui import Context as Hint
+from bot.ui import Actions, Block, Button, Fields, Heading, Hint, Image, Message, Section
 from handlers.report.words import number, value
 from store.report.figures import Figure, Report, Table
 

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.events import Event, EventAttendance
-from store.mentoring import Meeting, Relationship
+from store.events.models import Event, EventAttendance
+from store.mentoring.models import Meeting, Relationship
 from store.models import Member
 from store.report import reach
 from store.report.figures import BEFORE, NOW

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, and_, case, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.anonymity import MIN_FOR_SCORES, can_show
-from store.events import Event, EventAttendance, EventDelivery, EventFeedback, EventRsvp
+from store.events.models import Event, EventAttendance, EventDelivery, EventFeedback, EventRsvp
 from store.models import Institution, Member
 from store.report.figures import BEFORE, NOW, Figure, Section, Table, pair, rate
 from store.report.sql import Windows, by_window, positions

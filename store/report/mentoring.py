@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.anonymity import MIN_FOR_SCORES, can_show
-from store.mentoring import (
+from store.mentoring.models import (
     EXIT_REASONS,
     EvaluationResponse,
     EvaluationReturn,

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import case, distinct, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.events import EventAttendance, EventRsvp
-from store.mentoring import Meeting, MentorRequest
+from store.events.models import EventAttendance, EventRsvp
+from store.mentoring.models import Meeting, MentorRequest
 from store.models import Institution, Member, PlatformIdentity
 from store.report.figures import BEFORE, NOW, Section, Table, pair
 from store.report.sql import Windows, by_window, positions
