@@ -14,6 +14,8 @@ from handlers.nominations import (  # noqa: F401  (importing registers the route
     consent,
     drive,
     nominate,
+    review,
+    shortlist,
 )
 from handlers.nominations.router import router
 

@@ -467,6 +467,13 @@ async def record_feedback(
     await session.flush()
 
 
+async def feedback_for(session: AsyncSession, nomination_id: int) -> list[Feedback]:
+    rows = await session.scalars(
+        select(Feedback).where(Feedback.nomination_id == nomination_id).order_by(Feedback.id)
+    )
+    return list(rows)
+
+
 async def has_feedback(session: AsyncSession, nomination_id: int) -> bool:
     found = await session.scalar(
         select(Feedback.id).where(Feedback.nomination_id == nomination_id).limit(1)
