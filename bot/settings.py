@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     benchmate_public_url: str = "http://127.0.0.1:3978"
     # Event announcements to the whole network one champion may send per day.
     benchmate_broadcasts_per_day: int = 3
+    # The network's name, as certificates of nomination and exports print it.
+    benchmate_network_name: str = "The Technician Network"
 
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None

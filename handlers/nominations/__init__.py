@@ -11,9 +11,13 @@ from __future__ import annotations
 
 from handlers.nominations import (  # noqa: F401  (importing registers the routes)
     announce,
+    certificates,
     consent,
     drive,
+    export,
     nominate,
+    reminders,
+    report,
     review,
     shortlist,
 )

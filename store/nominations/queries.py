@@ -51,6 +51,17 @@ async def open_drives(session: AsyncSession, now: datetime) -> list[Drive]:
     return list(rows)
 
 
+async def drives_in_progress(session: AsyncSession, now: datetime) -> list[Drive]:
+    """Open drives whose review has not ended: the ones reminders may be due for."""
+    rows = await session.scalars(
+        select(Drive)
+        .where(Drive.status == "open", Drive.review_until > now)
+        .order_by(Drive.id)
+        .with_for_update(skip_locked=True)
+    )
+    return list(rows)
+
+
 async def drives_managed(session: AsyncSession, member_id: int | None) -> list[Drive]:
     """Drives a coordinator looks after (every drive for `None`: an admin), newest first."""
     query = select(Drive).order_by(Drive.id.desc())
@@ -303,6 +314,26 @@ async def decline(session: AsyncSession, found: Nomination) -> list[int]:
     return [w for w in writers if w is not None]
 
 
+async def certificates_due(
+    session: AsyncSession, limit: int
+) -> list[tuple[Nomination, Category, Drive]]:
+    """Accepted nominations of closed drives still without their certificate."""
+    rows = await session.execute(
+        select(Nomination, Category, Drive)
+        .join(Category, Category.id == Nomination.category_id)
+        .join(Drive, Drive.id == Nomination.drive_id)
+        .where(
+            Drive.status == "closed",
+            Nomination.status == "accepted",
+            Nomination.certificate_url.is_(None),
+        )
+        .order_by(Nomination.id)
+        .limit(limit)
+        .with_for_update(of=Nomination, skip_locked=True)  # two workers: each takes its own
+    )
+    return [(n, c, d) for n, c, d in rows.tuples()]
+
+
 # --- review ----------------------------------------------------------------------------------
 
 
@@ -499,3 +530,64 @@ async def _categories(session: AsyncSession, drive_id: int) -> list[Category]:
         select(Category).where(Category.drive_id == drive_id).order_by(Category.position)
     )
     return list(rows)
+
+
+# --- the report -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Counted:
+    """One nomination as the report counts it (no names, no statements)."""
+
+    year: int
+    category: str
+    institution: str
+    accepted: bool
+    shortlisted: bool
+    winner: bool
+    supports: int
+
+
+async def report_rows(
+    session: AsyncSession, coordinator_id: int | None
+) -> tuple[list[Counted], dict[tuple[int, str], int]]:
+    """Every nomination of the drives a coordinator runs (all drives for `None`), and the
+    declines kept as counts, by (year, category)."""
+    supports = (
+        select(Support.nomination_id, func.count().label("n"))
+        .group_by(Support.nomination_id)
+        .subquery()
+    )
+    query = (
+        select(
+            Drive.year,
+            Category.name,
+            Institution.name,
+            Nomination.status,
+            Nomination.shortlisted,
+            Nomination.winner,
+            func.coalesce(supports.c.n, 0),
+        )
+        .join(Category, Category.id == Nomination.category_id)
+        .join(Drive, Drive.id == Nomination.drive_id)
+        .outerjoin(Institution, Institution.id == Nomination.institution_id)
+        .outerjoin(supports, supports.c.nomination_id == Nomination.id)
+        .where(Drive.status != "draft")
+    )
+    declines = (
+        select(Drive.year, Category.name, func.sum(Category.declined))
+        .join(Drive, Drive.id == Category.drive_id)
+        .where(Drive.status != "draft")
+        .group_by(Drive.year, Category.name)
+    )
+    if coordinator_id is not None:
+        query = query.where(Drive.coordinator_id == coordinator_id)
+        declines = declines.where(Drive.coordinator_id == coordinator_id)
+    rows = [
+        Counted(year, category, place or "Not recorded", status == "accepted", listed, won, n)
+        for year, category, place, status, listed, won, n in await session.execute(query)
+    ]
+    declined = {
+        (year, name): int(total or 0) for year, name, total in await session.execute(declines)
+    }
+    return rows, declined
