@@ -33,7 +33,11 @@ INSTALL_EVENTS = ["app_uninstalled", "tokens_revoked"]
 COMMANDS = [
     ("/mentor", "Find a mentor, or manage your mentoring", "find [specialism] | status | help"),
     ("/event", "Hub events: list, RSVP, announce", "list | announce | help"),
-    ("/nominate", "Nominate a colleague for an award", "[drive] | help"),
+    (
+        "/nominate",
+        "Award nominations: nominate a colleague, review, run a drive",
+        "[drive] | review | new | shortlist | export | close | report",
+    ),
     ("/pulse", "Pulse surveys of the network", "list | results | help"),
     ("/report", "Impact report for leads and admins", "[FROM TO] [institution NAME]"),
     ("/benchmate", "Help, your profile, privacy and admin", "help | profile | privacy | admin"),

@@ -331,7 +331,7 @@ async def certificates_due(
         .limit(limit)
         .with_for_update(of=Nomination, skip_locked=True)  # two workers: each takes its own
     )
-    return [(n, c, d) for n, c, d in rows.tuples()]
+    return [(n, c, d) for n, c, d in rows]
 
 
 # --- review ----------------------------------------------------------------------------------
