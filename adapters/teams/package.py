@@ -38,7 +38,6 @@ COMMANDS = (
     ("mentor status", "Your mentoring at a glance"),
     ("event list", "Upcoming network events"),
     ("nominate", "Nominate a colleague for an award"),
-    ("nominate review", "Score the nominations you review"),
     ("pulse", "Open pulse surveys"),
     ("privacy", "What I keep about you, and your choices"),
     ("report", "Impact report, for institutional leads and admins"),
