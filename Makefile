@@ -34,6 +34,8 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) *.egg-info benchmate.db benchmate.db-wal benchmate.db-shm benchmate.db-dispatch.lock

@@ -98,7 +98,7 @@ def line_chart(
     return _finish(figure, axes, title, alt)
 
 
-def _figure():  # type: ignore[no-untyped-def]
+def _figure():
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
@@ -107,7 +107,7 @@ def _figure():  # type: ignore[no-untyped-def]
     return figure, axes
 
 
-def _finish(figure, axes, title: str, alt: str) -> Chart:  # type: ignore[no-untyped-def]
+def _finish(figure, axes, title: str, alt: str) -> Chart:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     axes.set_title(title, loc="left", fontsize=11)

@@ -145,7 +145,7 @@ async def _unit(runtime: Runtime, inbound: Inbound, writes: bool) -> list[Respon
         identity = await upsert_member(session, inbound.who, inbound.profile, now)
         if not is_recent(identity.last_seen_at, now):
             identity.last_seen_at = now  # which platform to reach them on; written at most hourly
-        seen_at = identity.last_seen_at
+        seen_at = identity.last_seen_at or now  # set just above when stale
         ctx = Context(
             inbound=inbound,
             member=identity.member,

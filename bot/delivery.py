@@ -70,7 +70,8 @@ class Sender(Protocol):
     async def delivered(self, target: Target, key: str) -> bool:
         """Whether a message tagged with this outbox key already reached the conversation
         (asked only about rows whose worker died mid-send). False: cannot tell."""
-        return False
+        return False  # cannot tell
 
     async def close(self) -> None:
         """Let go of connections kept between sends."""
+        return None

@@ -26,7 +26,7 @@ def mount_downloads(app: web.Application, downloads: list[Download]) -> None:
         app.router.add_get(download.path, _serve(download))
 
 
-def _serve(download: Download):  # type: ignore[no-untyped-def]
+def _serve(download: Download):
     async def serve(request: web.Request) -> web.Response:
         runtime = request.app[RUNTIME]
         token = request.match_info.get("token", "")

@@ -77,7 +77,7 @@ class Harness:
 
     async def press(self, handle: str, button: Button | str, value: str = "") -> Turn:
         if isinstance(button, Button):
-            button, value = button.action_id, button.value
+            return await self.press(handle, button.action_id, button.value)
         return await self.send(self.inbound(handle, ButtonPress(button, value)))
 
     async def submit(

@@ -85,7 +85,7 @@ async def _handles(session: AsyncSession) -> dict[str, int]:
             PlatformIdentity.workspace == DEMO_WORKSPACE,
         )
     )
-    return dict(rows.all())  # type: ignore[arg-type]
+    return dict(rows.all())
 
 
 async def seed_mentoring(

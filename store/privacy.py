@@ -52,4 +52,4 @@ async def counts_for_member(session: AsyncSession, member_id: int, now: datetime
         )
         .group_by(OutboxMessage.status)
     )
-    return dict(rows.all())  # type: ignore[arg-type]
+    return dict(rows.all())

@@ -44,8 +44,8 @@ async def insert_ignore_many(
         )
         result = await session.execute(statement, _arrays(table, columns, rows))
     else:
-        statement = sqlite.insert(table).on_conflict_do_nothing().returning(key)
-        result = await session.execute(statement, rows)
+        inserting = sqlite.insert(table).on_conflict_do_nothing().returning(key)
+        result = await session.execute(inserting, rows)
     return len(result.all())
 
 
@@ -72,13 +72,13 @@ async def update_many(
             )
             await session.execute(statement, _arrays(table, every, rows))
         else:
-            statement = (
+            updating = (
                 update(table)
                 .where(key == bindparam("row_key"))
                 .values({c: bindparam(c) for c in columns})
             )
             await session.execute(
-                statement,
+                updating,
                 [{"row_key": row[key.name], **{c: row[c] for c in columns}} for row in rows],
             )
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -21,11 +22,28 @@ from bot.settings import Settings
 from store.db import make_engine
 from store.migrate import upgrade
 from store.models import Base
+from tests.goldens import UPDATE_OPTION, compare
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 # Nothing listens on port 1: a database that is away, without a thread left behind.
 UNREACHABLE = "postgresql+asyncpg://postgres@127.0.0.1:1/benchmate"
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        UPDATE_OPTION, action="store_true", help="rewrite tests/golden/*.json from this run"
+    )
+
+
+Golden = Callable[[str, Any], None]
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Golden:
+    """`golden(name, rendered)`: compare with tests/golden/<name>.json (tests/goldens.py)."""
+    update = bool(request.config.getoption(UPDATE_OPTION))
+    return lambda name, actual: compare(name, actual, update=update)
 
 
 def settings_for(database_url: str, **overrides: object) -> Settings:

@@ -22,8 +22,8 @@ from store.audit import AuditEntry
 from tests.events_network import draft, person
 from tests.helpers import make_member
 from tests.mentoring_network import member_id, network
+from tests.outbox_fakes import queue, recording
 from tests.test_mentoring_schemes import CIMS, change_cims
-from tests.test_outbox_fakes import queue, recording
 
 
 async def entries(harness: Harness) -> list[AuditEntry]:

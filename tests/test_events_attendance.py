@@ -9,7 +9,7 @@ from bot.clock import FixedClock
 from bot.harness import Harness
 from store.events.models import EventFeedback
 from tests.events_network import announce, person, place, rows, rsvp
-from tests.test_outbox_fakes import recording
+from tests.outbox_fakes import recording
 
 
 def at(text: str) -> datetime:

@@ -19,7 +19,7 @@ from handlers.events import announce as announcing
 from store.events import queries as store
 from store.models import Member
 from tests.events_network import announce, draft, latest_event, person, rows
-from tests.test_outbox_fakes import RecordingSender, fake_time_dispatcher
+from tests.outbox_fakes import RecordingSender, fake_time_dispatcher
 
 
 @dataclass

@@ -14,7 +14,7 @@ from bot.harness import Harness
 from bot.root import create_app
 from store.models import Channel, OutboxMessage
 from tests.events_network import announce, event_fields, person, reload, rows, rsvp
-from tests.test_outbox_fakes import recording
+from tests.outbox_fakes import recording
 
 
 def at(text: str) -> datetime:

@@ -16,7 +16,7 @@ from store.mentoring.models import Relationship
 from store.models import OutboxMessage
 from tests.conftest import settings_for
 from tests.mentoring_network import buttons_of, join, member_id, outbox_for, paired, text_of
-from tests.test_outbox_fakes import RecordingSender, recording
+from tests.outbox_fakes import RecordingSender, recording
 
 AGREEMENT = {
     "objectives": "Submit my RSciTech application",

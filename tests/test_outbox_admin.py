@@ -7,7 +7,7 @@ from bot.delivery import PermanentFailure
 from bot.harness import Harness
 from bot.runtime import Runtime
 from tests.helpers import make_member
-from tests.test_outbox_fakes import queue, recording, rows
+from tests.outbox_fakes import queue, recording, rows
 
 
 async def test_admins_see_counts_and_can_retry_an_undeliverable_message(

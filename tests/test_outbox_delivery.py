@@ -14,7 +14,7 @@ from bot.harness import Harness
 from bot.quiet_hours import mark_urgent
 from bot.runtime import Runtime
 from tests.helpers import make_member
-from tests.test_outbox_fakes import (
+from tests.outbox_fakes import (
     RecordingSender,
     fake_time_dispatcher,
     queue,

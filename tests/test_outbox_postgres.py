@@ -16,7 +16,7 @@ from bot.ui import text_message
 from store.db import is_sqlite
 from store.models import Channel, OutboxMessage
 from tests.conftest import settings_for
-from tests.test_outbox_fakes import RecordingSender
+from tests.outbox_fakes import RecordingSender
 
 ROWS = 10_000
 CHANNELS = 20

@@ -25,7 +25,7 @@ from bot.runtime import Runtime
 from store.db import is_sqlite, make_engine
 from tests.conftest import settings_for
 from tests.helpers import make_member
-from tests.test_outbox_fakes import RecordingSender, fake_time_dispatcher, queue, rows
+from tests.outbox_fakes import RecordingSender, fake_time_dispatcher, queue, rows
 
 
 @pytest.fixture

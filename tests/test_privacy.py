@@ -9,7 +9,7 @@ from bot.harness import Harness
 from bot.runtime import Runtime
 from store.models import Member, OutboxMessage
 from tests.helpers import make_member
-from tests.test_outbox_fakes import queue, recording, rows
+from tests.outbox_fakes import queue, recording, rows
 
 
 async def test_privacy_shows_what_is_kept_without_ids(harness: Harness) -> None:

@@ -13,7 +13,7 @@ from bot.quiet_hours import QuietHours, mark_urgent, zone_named
 from bot.runtime import Runtime
 from store.models import Member
 from tests.helpers import make_member
-from tests.test_outbox_fakes import queue, recording, rows
+from tests.outbox_fakes import queue, recording, rows
 
 LONDON = ZoneInfo("Europe/London")
 HOURS = QuietHours()

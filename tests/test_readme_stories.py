@@ -70,9 +70,7 @@ def starts_as(args: list[str]) -> str:
     return args[args.index("--as") + 1]
 
 
-@pytest.mark.parametrize(
-    "args, script", stories(), ids=[starts_as(args) for args, _ in stories()]
-)
+@pytest.mark.parametrize("args, script", stories(), ids=[starts_as(args) for args, _ in stories()])
 def test_a_readme_story_plays_to_its_end(args: list[str], script: str, tmp_path: Path) -> None:
     said = console_cli(args, script, tmp_path / "story.db")
     for trouble in GOING_WRONG:

@@ -23,7 +23,7 @@ from store.migrate import upgrade
 from store.models import Member
 from tests.conftest import settings_for
 from tests.helpers import make_member
-from tests.test_outbox_fakes import (
+from tests.outbox_fakes import (
     RecordingSender,
     fake_time_dispatcher,
     queue,

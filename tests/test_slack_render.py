@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 from adapters.slack.modals import pack_metadata, render_modal, submitted_fields, unpack_metadata
 from adapters.slack.pages import page_buttons
@@ -35,19 +33,10 @@ from bot.ui import (
 )
 from handlers.help import help_message
 from handlers.profile import router as profile_router
+from tests.conftest import Golden
 from tests.slack_fakes import check_blocks, check_modal
 
-GOLDEN = Path(__file__).parent / "golden"
 NASTY = "<!channel> hi <@U999> & <https://evil.example|click me> <!here>"
-
-
-def golden(name: str, rendered: dict) -> None:
-    """Compare with tests/golden/<name>.json; UPDATE_GOLDEN=1 rewrites it."""
-    path = GOLDEN / f"{name}.json"
-    text = json.dumps(rendered, indent=2, ensure_ascii=False) + "\n"
-    if os.environ.get("UPDATE_GOLDEN") or not path.exists():
-        path.write_text(text, encoding="utf-8")
-    assert json.loads(path.read_text(encoding="utf-8")) == rendered
 
 
 def all_text(value: object) -> str:
@@ -199,7 +188,7 @@ def test_submitted_values_by_input_name() -> None:
     }
 
 
-def test_golden_help_message() -> None:
+def test_golden_help_message(golden: Golden) -> None:
     # A fixed list of commands, so the golden file does not move as features land.
     async def unused(ctx: object, args: str) -> None:
         return None
@@ -212,7 +201,7 @@ def test_golden_help_message() -> None:
     golden("slack_help", render_message(help_message(routes, welcome=True)))
 
 
-def test_golden_profile_modal_with_errors() -> None:
+def test_golden_profile_modal_with_errors(golden: Golden) -> None:
     assert "profile.edit" in profile_router.forms
     form = Form(
         form_id="profile.edit",
@@ -241,7 +230,7 @@ def test_golden_profile_modal_with_errors() -> None:
     golden("slack_profile_modal", render_modal(form, {"c": "C0001"}, inline_errors=True))
 
 
-def test_golden_card_with_buttons() -> None:
+def test_golden_card_with_buttons(golden: Golden) -> None:
     message = Message(
         text="Mentor suggestions",
         blocks=[
@@ -285,5 +274,5 @@ def test_typed_slack_markup_becomes_command_text() -> None:
     assert command_text("/benchmate", "profile edit") == "profile edit"
 
 
-def test_golden_page_buttons() -> None:
+def test_golden_page_buttons(golden: Golden) -> None:
     golden("slack_page_buttons", {"blocks": [page_buttons("TOKEN", 2, 3)]})

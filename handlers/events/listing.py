@@ -45,8 +45,8 @@ async def listing(ctx: Context, args: str) -> None:
         blocks.append(Section(text=line))
         blocks.append(Actions(buttons=[*rsvp_buttons(event), calendar_button(ctx.settings, event)]))
     if is_organiser(ctx):
-        mine = Button(label="Your own events", action_id="event.status", value="")
-        blocks.append(Section(text="Events you announce: deliveries and answers.", button=mine))
+        own = Button(label="Your own events", action_id="event.status", value="")
+        blocks.append(Section(text="Events you announce: deliveries and answers.", button=own))
     ctx.reply(Message(text="Upcoming events\n" + "\n\n".join(lines), blocks=blocks))
 
 

@@ -81,10 +81,7 @@ async def close(ctx: Context, submitted: FormSubmission) -> None:
     )
     await _tell_coordinator(ctx, relationship, reason, comment)
     if relationship.end_prompted_at is None:
-        for invitation in evaluations.prompts(relationship, "end"):
-            await ctx.notify(
-                invitation.member_id, invitation.message, key=invitation.key, kind="mentor"
-            )
+        await ctx.notify_many(evaluations.prompts(relationship, "end"))
         relationship.end_prompted_at, relationship.end_due_on = ctx.now(), None
     offer = reoffer_message()
     if role_in(relationship, ctx.member.id) == "mentor":

@@ -123,7 +123,7 @@ async def save(ctx: Context, submitted: FormSubmission) -> None:
             )
         )
     scheme = await store.scheme(ctx.session, relationship.scheme_id)
-    if scheme is not None:
+    if scheme is not None and held_on is not None:  # held_on is required: always given
         schedule.logged(relationship, scheme, held_on, happened, next_on, today(ctx))
     await ctx.session.flush()
     booked = f" Next meeting: {next_on:%A %-d %B}." if next_on else ""

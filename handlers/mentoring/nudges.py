@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,6 +40,7 @@ from store.mentoring import queries as store
 from store.mentoring.models import Relationship
 from store.mentoring.queries import DuePair
 from store.models import OutboxMessage, RoleGrant
+from store.types import RawJSON
 
 KIND = "nudge"  # what `mentor mute` silences, even for messages already queued
 MENTOR_NOTE = (
@@ -98,7 +98,7 @@ def _nudge_key(pair: DuePair) -> str:
     return f"nudge:{pair.id}:{pair.cycle}{repeat}"
 
 
-def booking_nudge(pair: DuePair) -> dict[str, Any]:
+def booking_nudge(pair: DuePair) -> RawJSON:
     template = AFTER_A_MISS if pair.missed_cycles else TIME_TO_BOOK
     return template.fill(mentor=pair.mentor_name, pair=pair.id)
 
@@ -156,7 +156,7 @@ async def ask_did_you_meet(session: AsyncSession, today_: date, now: datetime) -
     return queued
 
 
-def did_you_meet(pair: DuePair) -> dict[str, Any]:
+def did_you_meet(pair: DuePair) -> RawJSON:
     booked = f" on {pair.next_meeting_on:%A %-d %B}" if pair.next_meeting_on else ""
     return DID_YOU_MEET.fill(mentor=pair.mentor_name, booked=booked, pair=pair.id)
 
@@ -320,6 +320,7 @@ async def save_booking(ctx: Context, submitted: FormSubmission) -> None:
         errors["day"] = "Please choose a date within the next year."
     if ctx.errors_shown(form, submitted, errors):
         return
+    assert day is not None  # a required field: the form check saw to it
     schedule.apply(relationship, schedule.after_booking(day))
     ctx.reply(f"Lovely — {day:%A %-d %B} is in the diary. I'll check in with you the day after.")
 

@@ -96,7 +96,7 @@ async def send(ctx: Context, submitted: FormSubmission) -> None:
         expires_at=now + timedelta(days=scheme.request_days),
     )
     if not await store.create_request(ctx.session, request):
-        ctx.reply(await _already_waiting(ctx.session, scheme, ctx.member.id))
+        ctx.reply(await _already_waiting(ctx.session, scheme, ctx.member.id) or "")
         return
     await notify_mentor(ctx, request, scheme)
     answer_by = ctx.local(request.expires_at).strftime("%A %-d %B")

@@ -39,21 +39,31 @@ class Rules:
 
 
 class SchemeSettings(Protocol):
-    cadence_weeks: int
-    nudge_lead_days: int
-    stall_missed_cycles: int
-    stall_weeks: int
+    @property
+    def cadence_weeks(self) -> int: ...
+    @property
+    def nudge_lead_days(self) -> int: ...
+    @property
+    def stall_missed_cycles(self) -> int: ...
+    @property
+    def stall_weeks(self) -> int: ...
 
 
 class PairState(Protocol):
     """What the rules read of a pair: a Relationship row, or a sweep's DuePair."""
 
-    cycle: int
-    cycle_due_on: date | None
-    nudges_this_cycle: int
-    missed_cycles: int
-    stall_due_on: date | None
-    stall_reported_at: datetime | None
+    @property
+    def cycle(self) -> int: ...
+    @property
+    def cycle_due_on(self) -> date | None: ...
+    @property
+    def nudges_this_cycle(self) -> int: ...
+    @property
+    def missed_cycles(self) -> int: ...
+    @property
+    def stall_due_on(self) -> date | None: ...
+    @property
+    def stall_reported_at(self) -> datetime | None: ...
 
 
 def rules_for(agreed_cadence: str | None, scheme: SchemeSettings) -> Rules:

@@ -38,6 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from store.audience import includes, interests_of
 from store.events.models import (
@@ -251,7 +252,7 @@ def channel_post_key(event_id: int, channel_id: int) -> str:
 
 def _key(*parts: Any) -> Any:
     """The same keys built in SQL, to join the ledger to the outbox by its unique key."""
-    built = literal("broadcast:")
+    built: ColumnElement[str] = literal("broadcast:")
     for part in parts:
         built = built + (cast(part, String) if not isinstance(part, str) else literal(part))
     return built

@@ -155,7 +155,7 @@ async def career_stage(session: AsyncSession, member_id: int) -> str | None:
 
 async def institution_names(session: AsyncSession) -> dict[int, str]:
     rows = await session.execute(select(Institution.id, Institution.name))
-    return dict(rows.all())  # type: ignore[arg-type]
+    return dict(rows.all())
 
 
 # --- nominating ----------------------------------------------------------------------------
@@ -522,7 +522,7 @@ async def names_of(session: AsyncSession, ids: Iterable[int]) -> dict[int, str]:
     rows = await session.execute(
         select(Member.id, Member.display_name).where(Member.id.in_(wanted))
     )
-    return dict(rows.all())  # type: ignore[arg-type]
+    return dict(rows.all())
 
 
 async def _categories(session: AsyncSession, drive_id: int) -> list[Category]:
