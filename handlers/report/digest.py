@@ -47,7 +47,7 @@ async def send_digests(runtime: Runtime, now: datetime) -> int:
         waiting = {key: lead for key, lead in keys.items() if key not in sent}
         if not waiting:
             return 0
-        w = Windows.of(month, zone, now, None, session.bind.dialect.name)
+        w = Windows.of(month, zone, now, None, session.get_bind().dialect.name)
         found = await digest.numbers(session, w)
         queued = 0
         for key, (member, place) in waiting.items():

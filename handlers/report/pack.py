@@ -62,7 +62,7 @@ def workbook(report: Report) -> bytes:
     return out.getvalue()
 
 
-def _sheet(sheet, section: Section, report: Report, bold) -> None:  # type: ignore[no-untyped-def]
+def _sheet(sheet, section: Section, report: Report, bold) -> None:
     sheet.append([section.title, f"{report.scope}, {report.period.label()}"])
     sheet["A1"].font = bold
     if section.unavailable:
@@ -124,7 +124,7 @@ def document(report: Report) -> bytes:
     return bytes(pdf.output())
 
 
-def _pdf_section(pdf, section: Section, chart) -> None:  # type: ignore[no-untyped-def]
+def _pdf_section(pdf, section: Section, chart) -> None:
     pdf.ln(4)
     pdf.set_font("DejaVu", "B", 13)
     pdf.cell(0, 8, section.title, new_x="LMARGIN", new_y="NEXT")

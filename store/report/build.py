@@ -27,7 +27,7 @@ async def build(
     evaluation_questions: Mapping[str, str],
 ) -> Report:
     """Events, Mentoring, Recognition, Voice and Reach, in a fixed number of queries."""
-    dialect = session.bind.dialect.name
+    dialect = session.get_bind().dialect.name
     w = Windows.of(period, zone, now, institution.id if institution else None, dialect)
     sections = [
         await events.section(session, w, now),

@@ -89,9 +89,9 @@ def _meetings(w: Windows) -> Any:
     )
 
 
-async def _pairs(session: AsyncSession, w: Windows) -> list[tuple[int, str, float]]:
+async def _pairs(session: AsyncSession, w: Windows) -> list[tuple[int | None, str, float]]:
     r = Relationship
-    rows: list[tuple[int, str, float]] = []
+    rows: list[tuple[int | None, str, float]] = []
     for key in (NOW, BEFORE):
         query = (
             select(Member.institution_id, func.count(distinct(r.id)))
