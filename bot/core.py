@@ -23,7 +23,7 @@ from bot.responses import Reply, Response
 from bot.router import Route
 from bot.runtime import Runtime
 from bot.seen import is_recent
-from bot.ui import Block, Heading, Message, Section, text_message
+from bot.ui import KEEP_AS_IS, Block, Heading, Message, Section, text_message
 from store.db import is_unavailable, unit_of_work
 from store.members import UNNAMED, upsert_member
 from store.models import InboundReceipt
@@ -175,6 +175,8 @@ async def _route(ctx: Context) -> None:
             ctx.reply(refusal(route.role))
             return
         await route.handler(ctx, args)
+    elif isinstance(what, ButtonPress) and what.action_id == KEEP_AS_IS:
+        ctx.reply("Okay — nothing has been sent or changed.")
     elif isinstance(what, ButtonPress):
         action = router.actions.get(what.action_id)
         if _allowed(ctx, action):

@@ -240,7 +240,13 @@ class Router:
             route = self.commands.get((word, sub))
             if route is not None:
                 return route, words[2] if len(words) > 2 else ""
+            helper = self.commands.get(("help", None))
+            if sub == "help" and helper is not None and word != "help":
+                return helper, word  # `mentor help` is `help mentor`
         route = self.commands.get((word, None))
+        helper = self.commands.get(("help", None))
+        if route is None and helper is not None and any(w == word for w, _ in self.commands):
+            return helper, word  # `admin` alone: what `admin …` can do
         if route is None:
             return None
         return route, " ".join(words[1:])

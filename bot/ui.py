@@ -27,6 +27,11 @@ class Confirm(BaseModel):
     deny: str = "Cancel"
 
 
+# What a platform without confirm dialogs (Teams) sends when the member chooses `deny`:
+# the core answers that nothing changed.
+KEEP_AS_IS = "core.keep"
+
+
 class Option(BaseModel):
     label: str
     value: str

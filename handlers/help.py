@@ -22,12 +22,20 @@ WORD_TITLES = {
 }
 
 
-@router.command("help", summary="Show what I can do for you", example="help mentor")
+@router.command(
+    "help", summary="Show what I can do for you (help mentor: one topic)", example="help"
+)
 async def show_help(ctx: Context, args: str) -> None:
     routes = ctx.router.visible_to(ctx.roles)
     topic = args.strip().lower().split(" ")[0] if args.strip() else ""
     if topic:
         chosen = [route for route in routes if route.word == topic]
+        hidden = [r for r in ctx.router.commands.values() if r.word == topic and r.role]
+        if not chosen and hidden:
+            from bot.core import refusal
+
+            ctx.reply(refusal(hidden[0].role or ""))
+            return
         if not chosen:
             ctx.reply(f"I have no help on “{topic[:30]}”. Type help to see every topic.")
             return

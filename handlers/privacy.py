@@ -67,6 +67,22 @@ def _resume(ctx: Context, reply: Callable[[str], None]) -> None:
 # --- what the member sees -------------------------------------------------------
 
 
+FEATURES = {"mentor": "mentoring", "event": "events", "nominate": "nominations"}
+
+
+def privacy_intro(words: set[str]) -> str:
+    """Only the features this deployment has: it never promises what does not exist."""
+    used = ", ".join(name for word, name in FEATURES.items() if word in words)
+    intro = "This is what I keep about you, besides what you do in features you use"
+    intro += f" ({used})." if used else "."
+    if "pulse" in words:
+        intro += (
+            " Anonymous survey answers are stored with no link to you, so nobody — "
+            "admins included — can see who gave them."
+        )
+    return intro
+
+
 async def privacy_card(ctx: Context) -> Message:
     member = ctx.member
     held = await privacy.holdings(ctx.session, member, ctx.now())
@@ -90,11 +106,7 @@ async def privacy_card(ctx: Context) -> Message:
         if member.proactive_paused
         else Button(label="Pause my messages", action_id="privacy.pause")
     )
-    intro = (
-        "This is what I keep about you, besides what you do in features you use "
-        "(mentoring, events, nominations). Anonymous survey answers are stored "
-        "with no link to you, so nobody — admins included — can see who gave them."
-    )
+    intro = privacy_intro({word for word, _ in ctx.router.commands})
     text = "What I keep about you\n" + "\n".join(f"{label}: {value}" for label, value in pairs)
     return Message(
         text=text,

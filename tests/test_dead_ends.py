@@ -132,3 +132,16 @@ async def test_a_report_on_an_event_that_is_not_yours_says_so(harness: Harness) 
     await announce(harness, "gareth", title="Glassblowing demo")
     turn = await harness.say("gareth", "event report someone else's gala")
     assert "None of your events is called “someone else's gala”" in turn.text
+
+
+async def test_the_way_back_from_a_confirmation_changes_nothing_and_says_so(
+    harness: Harness,
+) -> None:
+    await person(harness, "gareth", roles=["champion"])
+    preview = await draft(harness, "gareth")
+    send = preview.button("Send")
+    assert send.confirm is not None and send.confirm.confirm == "Yes, send it"
+    back = await harness.press("gareth", "core.keep")
+    assert back.text == "Okay — nothing has been sent or changed."
+    status = await harness.say("gareth", "event status")
+    assert status.text.startswith("Preview:")  # still a draft: nothing was sent

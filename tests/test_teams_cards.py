@@ -87,8 +87,29 @@ def test_golden_form_card_with_errors(golden: Golden) -> None:
 
 def test_member_text_is_inert() -> None:
     assert escape("**bold** [x](http://e) _i_ <at>x</at>") == (
-        r"\*\*bold\*\* \[x\]\(http://e\) \_i\_ \<at\>x\</at\>"
+        r"\*\*bold\*\* \[x\](http://e) \_i\_ \<at\>x\</at\>"
     )
+
+
+def test_only_what_would_form_markdown_is_escaped() -> None:
+    plain = "Hello! I'm Benchmate (beta): snake_case, e-mail, #1 + 2 {x} a|b"
+    assert escape(plain) == plain
+    assert escape("# heading\n> quote\n+ item") == "\\# heading\n\\> quote\n\\+ item"
+
+
+def test_a_confirmation_offers_a_clear_confirm_and_a_clear_way_back() -> None:
+    [card] = message_cards(suggestion())
+    [shown] = [
+        action
+        for element in card["body"]
+        if element["type"] == "ActionSet"
+        for action in element["actions"]
+        if action["type"] == "Action.ShowCard"
+    ]
+    confirm, back = shown["card"]["actions"]
+    assert confirm["title"] == "Yes" and confirm["data"]["action_id"] == "mentor.withdraw"
+    assert back["title"] == "Cancel" and back["data"]["action_id"] == "core.keep"
+    assert "again" not in json.dumps(shown)
     assert escape("- item\n1. first\n  - nested") == "\\- item\n1\\. first\n  \\- nested"
 
 

@@ -32,13 +32,12 @@ INSTALL_EVENTS = ["app_uninstalled", "tokens_revoked"]
 # (slash command, description, usage hint)
 COMMANDS = [
     ("/mentor", "Find a mentor, or manage your mentoring", "find [specialism] | status | help"),
-    ("/event", "Hub events: list, RSVP, announce", "list | announce | help"),
+    ("/event", "Hub events: list, RSVP, announce", "list | new | help"),
     (
         "/nominate",
         "Award nominations: nominate a colleague, review, run a drive",
         "[drive] | review | new | shortlist | export | close | report",
     ),
-    ("/pulse", "Pulse surveys of the network", "list | results | help"),
     ("/report", "Impact report for leads and admins", "[FROM TO] [institution NAME]"),
     ("/benchmate", "Help, your profile, privacy and admin", "help | profile | privacy | admin"),
 ]

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from bot.ui import (
+    KEEP_AS_IS,
     Actions,
     Button,
     Divider,
@@ -36,15 +37,19 @@ CARD_BUDGET = 24_000
 STYLES = {"primary": "positive", "danger": "destructive"}
 SELECT_PREFIX = "select:"  # input id of a neutral Select's choice set
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!|~<>])")
-_BULLET = re.compile(r"^(\s*)-(?=\s)", re.MULTILINE)
+# Only what would form Markdown is escaped: some Teams clients (mobile ones) show a
+# backslash as typed, so "Hello! I'm Benchmate (beta)" must go out untouched.
+_INLINE = re.compile(r"([\\`*\[\]<>~])")  # emphasis, code, links, tags, strikethrough
+_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")  # not inside snake_case
+_LINE_START = re.compile(r"^(\s*)([-+#])(?=\s)", re.MULTILINE)  # lists and headings
 _NUMBERED = re.compile(r"^(\s*)(\d+)\.(?=\s)", re.MULTILINE)
 
 
 def escape(text: str) -> str:
-    """Make member text inert in Teams Markdown: no links, emphasis, lists or headings."""
-    text = _MARKDOWN.sub(r"\\\1", text)
-    return _NUMBERED.sub(r"\1\2\\.", _BULLET.sub(r"\1\\-", text))
+    """Make text inert in Teams Markdown (no links, emphasis, lists or headings), escaping
+    only the characters that would otherwise form Markdown."""
+    text = _UNDERSCORE.sub(r"\\_", _INLINE.sub(r"\\\1", text))
+    return _NUMBERED.sub(r"\1\2\\.", _LINE_START.sub(r"\1\\\2", text))
 
 
 # --- messages -------------------------------------------------------------------
@@ -133,24 +138,22 @@ def _action(button: Button) -> Element:
         submit["style"] = STYLES[button.style]
     if button.confirm is None:
         return submit
-    # Adaptive Cards have no confirm dialog: ask on a card that opens in place.
+    # Adaptive Cards have no confirm dialog: ask on a card that opens in place, with a
+    # clear confirm and a clear way back (which changes nothing and says so).
     confirm = button.confirm
     submit["title"] = confirm.confirm
+    back = {
+        "type": "Action.Submit",
+        "title": confirm.deny,
+        "data": {"action_id": KEEP_AS_IS, "value": ""},
+    }
     return {
         "type": "Action.ShowCard",
         "title": button.label,
         "card": {
             "type": "AdaptiveCard",
-            "body": [
-                _text(confirm.title, weight="Bolder"),
-                _text(confirm.text),
-                _text(
-                    f"To keep things as they are, choose “{button.label}” again.",
-                    size="Small",
-                    isSubtle=True,
-                ),
-            ],
-            "actions": [submit],
+            "body": [_text(confirm.title, weight="Bolder"), _text(confirm.text)],
+            "actions": [submit, back],
         },
     }
 

@@ -38,11 +38,10 @@ COMMANDS = (
     ("mentor status", "Your mentoring at a glance"),
     ("event list", "Upcoming network events"),
     ("nominate", "Nominate a colleague for an award"),
-    ("pulse", "Open pulse surveys"),
     ("privacy", "What I keep about you, and your choices"),
     ("report", "Impact report, for institutional leads and admins"),
 )
-SHARED_COMMANDS = ("help", "mentor find", "event list", "nominate", "pulse")
+SHARED_COMMANDS = ("help", "mentor find", "event list", "nominate")
 
 
 def manifest(settings: Settings) -> dict[str, Any]:

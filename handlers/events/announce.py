@@ -100,7 +100,8 @@ async def preview(ctx: Context, event: Event) -> Message:
         confirm=Confirm(
             title="Send this announcement?",
             text=f"It goes to {reach.words()} now, and can't be unsent.",
-            confirm="Send",
+            confirm="Yes, send it",
+            deny="Not yet",
         ),
     )
     blocks.append(
