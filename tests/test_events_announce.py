@@ -217,7 +217,7 @@ async def test_typed_text_stays_inert_in_slack_and_teams(harness: Harness, text:
     assert buttons[3]["url"].startswith("http://127.0.0.1:3978/calendar/")
     cards = message_cards(message)
     shown = str([card["body"] for card in cards])  # what Teams draws as Markdown
-    assert "[link](http" not in shown and r"\\[link\\]\\(http" in shown
+    assert "[link](http" not in shown and r"\\[link\\](http" in shown
     actions = [
         a
         for card in cards

@@ -20,7 +20,7 @@ async def test_privacy_shows_what_is_kept_without_ids(harness: Harness) -> None:
     assert "Platforms: Terminal" in turn.text
     assert "Roles: champion" in turn.text
     assert "My messages to you: on" in turn.text
-    assert "Anonymous survey answers" in turn.messages[0].blocks[1].text  # type: ignore[union-attr]
+    assert "(mentoring, events" in turn.messages[0].blocks[1].text  # type: ignore[union-attr]
     assert turn.button("Pause my messages").action_id == "privacy.pause"
     assert "member_id" not in turn.text and "console" not in turn.text
 
