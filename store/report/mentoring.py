@@ -143,7 +143,10 @@ async def _pairs(session: AsyncSession, w: Windows) -> dict[str, dict[str, float
             _counted_in(w, f"cross_{key}", and_(started[key], cross)),
             func.count(distinct(case((active, r.mentor_id)))).label(f"mentors_{key}"),
             _counted_in(w, f"stalled_{key}", stalled[key]),
-            _counted_in(w, f"rescued_{key}", and_(stalled[key], met_since)),
+            # Only a stalled pair is looked up for a later meeting.
+            func.sum(case((stalled[key], case((met_since, 1), else_=0)), else_=0)).label(
+                f"rescued_{key}"
+            ),
         ]
     row = (
         (

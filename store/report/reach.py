@@ -84,20 +84,18 @@ async def section(session: AsyncSession, w: Windows) -> Section:
         pair(active, ACTIVE, HOW_ACTIVE),
         pair(joined_by_end, "Members", "Members on the network by the end of the period."),
     ]
-    by_place = await _monthly(session, w, done, _institution_of(done))
-    by_platform = await _monthly(session, w, done, _platforms_of(done))
-    months = w.period.months()
+    by_place, by_platform = await _monthly(session, w, done)
     tables = [
         Table(
             "Active members by institution, month by month",
-            tuple(months),
+            tuple(w.period.months()),
             by_place,
             HOW_ACTIVE + " Months in UTC.",
             "line",
         ),
         Table(
             "Active members by platform, month by month",
-            tuple(months),
+            tuple(w.period.months()),
             by_platform,
             "As above, by the platforms a member uses: someone on both counts once, "
             "under More than one platform.",
@@ -107,17 +105,9 @@ async def section(session: AsyncSession, w: Windows) -> Section:
     return Section("reach", "Reach", figures, tables)
 
 
-def _institution_of(done: Any) -> tuple[Any, Any]:
-    """The member's institution's name, and how to join it to the activity."""
-    name = func.coalesce(Institution.name, "No institution given")
-    return name, lambda query: query.join(Member, Member.id == done.c.member_id).outerjoin(
-        Institution, Institution.id == Member.institution_id
-    )
-
-
-def _platforms_of(done: Any) -> tuple[Any, Any]:
-    """ "both" for a member on more than one platform, else their one platform."""
-    platforms = (
+def _platforms() -> Any:
+    """Each member's platform group: "both" on more than one, else their one platform."""
+    return (
         select(
             PlatformIdentity.member_id,
             case(
@@ -128,26 +118,49 @@ def _platforms_of(done: Any) -> tuple[Any, Any]:
         .group_by(PlatformIdentity.member_id)
         .subquery()
     )
-    return platforms.c.platforms, lambda query: query.join(
-        platforms, platforms.c.member_id == done.c.member_id
-    )
 
 
-async def _monthly(
-    session: AsyncSession, w: Windows, done: Any, grouping: tuple[Any, Any]
-) -> list[tuple[str, tuple[float | None, ...]]]:
-    group, joined = grouping
-    query = select(group, w.month(done.c.at), func.count(distinct(done.c.member_id))).select_from(
-        done
-    )
-    rows = await session.execute(
-        joined(query)
+Rows = list[tuple[str, tuple[float | None, ...]]]
+
+
+async def _monthly(session: AsyncSession, w: Windows, done: Any) -> tuple[Rows, Rows]:
+    """Active members per month by institution and by platform, from one pass: each
+    (member, month) once, with the member's institution and platform group. A member has
+    one of each, so adding up over the other gives distinct members exactly."""
+    month = w.month(done.c.at)
+    active_in = (
+        select(done.c.member_id, month.label("month"))
         .where(done.c.at >= w.start, done.c.at < w.end, w.member_in_scope(done.c.member_id))
         .group_by(*positions(1, 2))
+        .subquery()
     )
-    table: dict[str, dict[str, float]] = {}
-    for name, month, count in rows.all():
-        table.setdefault(PLATFORM_NAMES.get(name, name or "—"), {})[month] = count
+    platforms = _platforms()
+    rows = await session.execute(
+        select(
+            func.coalesce(Institution.name, "No institution given"),
+            platforms.c.platforms,
+            active_in.c.month,
+            func.count(),
+        )
+        .select_from(active_in)
+        .join(Member, Member.id == active_in.c.member_id)
+        .outerjoin(Institution, Institution.id == Member.institution_id)
+        .outerjoin(platforms, platforms.c.member_id == active_in.c.member_id)
+        .group_by(*positions(1, 2, 3))
+    )
+    by_place: dict[str, dict[str, float]] = {}
+    by_platform: dict[str, dict[str, float]] = {}
+    for place, platform, when, count in rows.all():
+        for table, name in (
+            (by_place, place),
+            (by_platform, PLATFORM_NAMES.get(platform, platform or "—")),
+        ):
+            table.setdefault(name, {})
+            table[name][when] = table[name].get(when, 0) + count
+    return _by_month(w, by_place), _by_month(w, by_platform)
+
+
+def _by_month(w: Windows, table: dict[str, dict[str, float]]) -> Rows:
     months = w.period.months()
     ordered = sorted(table.items(), key=lambda item: (-sum(item[1].values()), item[0]))
     return [(name, tuple(counts.get(month, 0) for month in months)) for name, counts in ordered]
