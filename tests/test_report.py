@@ -223,3 +223,54 @@ async def _file(harness: Harness, url: str) -> bytes:
         stored = await files.by_token(session, token, harness.runtime.clock.now())
     assert stored is not None
     return stored.data
+
+
+async def test_recognition_counts_nominations_year_on_year(demo_network: Harness) -> None:
+    from store.nominations.models import Category, Drive, Nomination
+
+    runtime = demo_network.runtime
+    now = runtime.clock.now()
+    before = figures(await demo_network.say("alex", "report"))
+    assert "Nominations" not in before  # no drives yet: the section says it has no data
+    async with runtime.sessions() as session, session.begin():
+        people = list(await session.scalars(select(Member).order_by(Member.id)))
+        for year, days_ago, made, accepted, winners in ((2025, 400, 3, 2, 1), (2026, 30, 5, 4, 2)):
+            when = now - timedelta(days=days_ago)
+            drive = Drive(
+                title=f"Technician of the Year {year}",
+                status="closed",
+                internal_deadline=when,
+                review_until=when,
+                external_deadline=when,
+                year=year,
+                created_at=when,
+                updated_at=when,
+            )
+            session.add(drive)
+            await session.flush()
+            category = Category(drive_id=drive.id, name="Outstanding Technician")
+            session.add(category)
+            await session.flush()
+            session.add_all(
+                Nomination(
+                    drive_id=drive.id,
+                    category_id=category.id,
+                    nominee_id=people[n].id,
+                    nominator_id=people[n + 1].id,
+                    statement="Kind and brilliant.",
+                    status="accepted" if n < accepted else "awaiting",
+                    institution_id=people[n].institution_id,
+                    shortlisted=n < accepted,
+                    winner=n < winners,
+                    created_at=when,
+                    updated_at=when,
+                )
+                for n in range(made)
+            )
+    turn = await demo_network.say("alex", "report")
+    got = figures(turn)
+    assert got["Nominations"].startswith("5 (last period 3, up 67%)")
+    assert got["Consents"].startswith("4 (last period 2")
+    assert got["Winners"].startswith("2 (last period 1")
+    assert got["2025"] == "3 · 2 · 2 · 1" and got["2026"] == "5 · 4 · 4 · 2"
+    assert got["Technician of the Year 2026: Outstanding Technician"] == "2 · 0"
