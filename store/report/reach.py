@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import case, distinct, func, literal, select, union_all
+from sqlalchemy import case, distinct, func, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.events.models import EventAttendance, EventRsvp
@@ -58,15 +58,7 @@ def activity(w: Windows) -> Any:
 
 
 async def section(session: AsyncSession, w: Windows) -> Section:
-    done = activity(w)
-    window = w.which(done.c.at)
-    scoped = w.member_in_scope(done.c.member_id)
-    active = await by_window(
-        session,
-        select(window, func.count(distinct(done.c.member_id)))
-        .where(scoped)
-        .group_by(*positions(1)),
-    )
+    active, by_place, by_platform = await _active(session, w)
     members = await by_window(
         session,
         select(
@@ -84,7 +76,6 @@ async def section(session: AsyncSession, w: Windows) -> Section:
         pair(active, ACTIVE, HOW_ACTIVE),
         pair(joined_by_end, "Members", "Members on the network by the end of the period."),
     ]
-    by_place, by_platform = await _monthly(session, w, done)
     tables = [
         Table(
             "Active members by institution, month by month",
@@ -123,41 +114,62 @@ def _platforms() -> Any:
 Rows = list[tuple[str, tuple[float | None, ...]]]
 
 
-async def _monthly(session: AsyncSession, w: Windows, done: Any) -> tuple[Rows, Rows]:
-    """Active members per month by institution and by platform, from one pass: each
-    (member, month) once, with the member's institution and platform group. A member has
-    one of each, so adding up over the other gives distinct members exactly."""
-    month = w.month(done.c.at)
-    active_in = (
-        select(done.c.member_id, month.label("month"))
-        .where(done.c.at >= w.start, done.c.at < w.end, w.member_in_scope(done.c.member_id))
-        .group_by(*positions(1, 2))
-        .subquery()
+async def _active(session: AsyncSession, w: Windows) -> tuple[dict[str, float], Rows, Rows]:
+    """Active members per window, and per month of this period by institution and by
+    platform, from one pass over the activity: each (member, month, window) once, kept
+    (a common table used twice), then counted two ways. A member has one institution and
+    one platform group, so adding up over the other gives distinct members exactly."""
+    done = activity(w)
+    base = (
+        select(
+            done.c.member_id,
+            w.month(done.c.at).label("month"),
+            w.which(done.c.at).label("window"),
+        )
+        .where(w.member_in_scope(done.c.member_id))
+        .group_by(*positions(1, 2, 3))
+        .cte("active_months")
     )
     platforms = _platforms()
-    rows = await session.execute(
+    per_window = select(
+        literal("window").label("kind"),
+        base.c.window.label("a"),
+        null().label("b"),
+        null().label("c"),
+        func.count(distinct(base.c.member_id)).label("n"),
+    ).group_by(*positions(1, 2))
+    per_month = (
         select(
+            literal("month"),
             func.coalesce(Institution.name, "No institution given"),
             platforms.c.platforms,
-            active_in.c.month,
+            base.c.month,
             func.count(),
         )
-        .select_from(active_in)
-        .join(Member, Member.id == active_in.c.member_id)
+        .select_from(base)
+        .join(Member, Member.id == base.c.member_id)
         .outerjoin(Institution, Institution.id == Member.institution_id)
-        .outerjoin(platforms, platforms.c.member_id == active_in.c.member_id)
-        .group_by(*positions(1, 2, 3))
+        .outerjoin(platforms, platforms.c.member_id == base.c.member_id)
+        .where(base.c.window == NOW)
+        .group_by(*positions(1, 2, 3, 4))
     )
+    active: dict[str, float] = {}
     by_place: dict[str, dict[str, float]] = {}
     by_platform: dict[str, dict[str, float]] = {}
-    for place, platform, when, count in rows.all():
+    for kind, place, platform, when, count in (
+        await session.execute(union_all(per_window, per_month))
+    ).all():
+        if kind == "window":
+            if place:
+                active[place] = count
+            continue
         for table, name in (
             (by_place, place),
             (by_platform, PLATFORM_NAMES.get(platform, platform or "—")),
         ):
             table.setdefault(name, {})
             table[name][when] = table[name].get(when, 0) + count
-    return _by_month(w, by_place), _by_month(w, by_platform)
+    return active, _by_month(w, by_place), _by_month(w, by_platform)
 
 
 def _by_month(w: Windows, table: dict[str, dict[str, float]]) -> Rows:
