@@ -9,10 +9,11 @@ when its champions ran them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, distinct, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.anonymity import MIN_FOR_SCORES, can_show
@@ -26,6 +27,7 @@ from store.report.sql import Windows, by_window, positions
 FEEDBACK_WINDOW = timedelta(days=14)
 
 HELD = "Events held"
+NO_INSTITUTION = "No institution given"
 ATTENDANCES = "Attendances"
 HOW_HELD = (
     "Events announced and not cancelled that ended in the period; for one institution, "
@@ -41,14 +43,14 @@ async def section(session: AsyncSession, w: Windows, now: datetime) -> Section:
     )
     invited = await by_window(session, _per_window(w, EventDelivery))
     going = await by_window(session, _per_window(w, EventRsvp, EventRsvp.answer == "going"))
-    came, attendees, places, repeaters = await _attendance(session, w)
+    attended = await _attendance(session, w)
     kept = await by_window(session, _going_who_came(w))
     figures = [
         pair(events, HELD, HOW_HELD),
         pair(invited, "Invitations", "Members an announcement was sent to, once per event."),
         pair(going, "Said going", "Members who answered Going, once per event."),
-        pair(came, ATTENDANCES, HOW_ATTENDANCE),
-        pair(attendees, "People who came", "Distinct members with at least one attendance."),
+        pair(attended.came, ATTENDANCES, HOW_ATTENDANCE),
+        pair(attended.people, "People who came", "Distinct members with at least one attendance."),
         Figure(
             "Attendance rate",
             rate(kept, going, NOW),
@@ -56,14 +58,18 @@ async def section(session: AsyncSession, w: Windows, now: datetime) -> Section:
             "Of those who said Going, the share who came.",
             "%",
         ),
-        pair(repeaters, "Repeat attendees", "Members who came to two or more events."),
-        pair(places, "Institutions reached", "Institutions with at least one member who came."),
+        pair(attended.repeaters, "Repeat attendees", "Members who came to two or more events."),
+        pair(
+            attended.places,
+            "Institutions reached",
+            "Institutions with at least one member who came.",
+        ),
         await _feedback(session, w, now),
     ]
     table = Table(
         "Attendance by institution",
         ("This period", "Last period"),
-        await _attendance_by_institution(session, w),
+        attended.table(),
         "Attendances by the member's institution. " + HOW_ATTENDANCE,
     )
     return Section("events", "Events", figures, [table])
@@ -93,10 +99,36 @@ def _per_window(w: Windows, table: Any, *more: ColumnElement[bool]) -> Any:
     )
 
 
-async def _attendance(
-    session: AsyncSession, w: Windows
-) -> tuple[dict[str, float], dict[str, float], dict[str, float], dict[str, float]]:
-    """Attendances, distinct people, institutions reached and repeat attendees: one query."""
+@dataclass
+class Attendance:
+    """Attendances, distinct people, institutions reached, repeat attendees (per window)
+    and attendances by institution (this window and the last)."""
+
+    came: dict[str, float] = field(default_factory=dict)
+    people: dict[str, float] = field(default_factory=dict)
+    places: dict[str, float] = field(default_factory=dict)
+    repeaters: dict[str, float] = field(default_factory=dict)
+    by_place: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def add(self, key: str, place: str | None, times: float, people: float, repeat: float) -> None:
+        for measure, value in (
+            (self.came, times),
+            (self.people, people),
+            (self.repeaters, repeat),
+            (self.places, 1 if place else 0),
+        ):
+            measure[key] = measure.get(key, 0) + value
+        self.by_place.setdefault(place or NO_INSTITUTION, {})[key] = times
+
+    def table(self) -> list[tuple[str, tuple[float | None, ...]]]:
+        ordered = sorted(self.by_place.items(), key=lambda item: (-item[1].get(NOW, 0), item[0]))
+        return [(name, (counts.get(NOW, 0), counts.get(BEFORE, 0))) for name, counts in ordered]
+
+
+async def _attendance(session: AsyncSession, w: Windows) -> Attendance:
+    """Everything about who came, in one query: each (window, member) once with how many
+    times they came, then by window and institution. A member has one institution, so
+    adding up over institutions gives distinct people exactly."""
     window = w.which(Event.ends_at).label("window")
     per_person = (
         _attended(
@@ -108,19 +140,20 @@ async def _attendance(
     rows = await session.execute(
         select(
             per_person.c.window,
+            Institution.name,
             func.sum(per_person.c.times),
             func.count(),
-            func.count(distinct(per_person.c.institution_id)),
             func.sum(case((per_person.c.times >= 2, 1), else_=0)),
-        ).group_by(per_person.c.window)
+        )
+        .select_from(per_person)
+        .outerjoin(Institution, Institution.id == per_person.c.institution_id)
+        .group_by(*positions(1, 2))
     )
-    came: dict[str, float] = {}
-    people: dict[str, float] = {}
-    places: dict[str, float] = {}
-    repeaters: dict[str, float] = {}
-    for key, times, count, institutions, repeat in rows.all():
-        came[key], people[key], places[key], repeaters[key] = times, count, institutions, repeat
-    return came, people, places, repeaters
+    found = Attendance()
+    for key, place, times, people, repeat in rows.all():
+        if key:
+            found.add(key, place, times, people, repeat)
+    return found
 
 
 def _attended(w: Windows, *columns: Any) -> Any:
@@ -171,19 +204,3 @@ async def _feedback(session: AsyncSession, w: Windows, now: datetime) -> Figure:
         f"answering window has closed; shown only from {MIN_FOR_SCORES} answers."
     )
     return Figure("Feedback score", shown.get(NOW), shown.get(BEFORE), how, "out of 5", hidden)
-
-
-async def _attendance_by_institution(
-    session: AsyncSession, w: Windows
-) -> list[tuple[str, tuple[float | None, ...]]]:
-    place = func.coalesce(Institution.name, "No institution given")
-    rows = await session.execute(
-        _attended(w, place, w.which(Event.ends_at), func.count())
-        .outerjoin(Institution, Institution.id == Member.institution_id)
-        .group_by(*positions(1, 2))
-    )
-    table: dict[str, dict[str, float]] = {}
-    for name, key, count in rows.all():
-        table.setdefault(name, {})[key] = count
-    ordered = sorted(table.items(), key=lambda item: (-item[1].get(NOW, 0), item[0]))
-    return [(name, (counts.get(NOW, 0), counts.get(BEFORE, 0))) for name, counts in ordered]
