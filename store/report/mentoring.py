@@ -185,25 +185,32 @@ async def _registered(session: AsyncSession, w: Windows) -> dict[str, float]:
 
 
 def _days_to_first_meeting(w: Windows) -> Any:
+    """(window, days) for each pair started in a window that has met: its first meeting
+    looked up by the pair's index, rather than grouping every meeting."""
     r = Relationship
-    asked = func.coalesce(MentorRequest.created_at, r.started_at)
     first = (
+        select(func.min(Meeting.held_on))
+        .where(Meeting.relationship_id == r.id, Meeting.happened)
+        .scalar_subquery()
+    )
+    pairs = (
         select(
-            r.id,
             w.which(r.started_at).label("window"),
-            asked.label("asked"),
-            func.min(Meeting.held_on).label("first"),
+            func.coalesce(MentorRequest.created_at, r.started_at).label("asked"),
+            first.label("first"),
         )
-        .join(Meeting, and_(Meeting.relationship_id == r.id, Meeting.happened))
         .outerjoin(MentorRequest, MentorRequest.id == r.request_id)
         .where(w.spans(r.started_at), _pair_in_scope(w))
-        .group_by(*positions(1, 2, 3))
         .subquery()
     )
-    return select(
-        first.c.window.label("window"),
-        w.days_between(first.c.first, first.c.asked).label("value"),
-    ).subquery()
+    return (
+        select(
+            pairs.c.window.label("window"),
+            w.days_between(pairs.c.first, pairs.c.asked).label("value"),
+        )
+        .where(pairs.c.first.is_not(None))
+        .subquery()
+    )
 
 
 async def _closed_by_reason(
