@@ -97,7 +97,7 @@ class Windows:
         """YYYY-MM of a timestamp or date (UTC)."""
         if self.dialect == "postgresql":
             return func.to_char(column, "YYYY-MM")
-        return func.strftime("%Y-%m", column)
+        return func.substr(column, 1, 7)  # stored as text, "YYYY-MM-DD ..."
 
     def days_between(self, later_day: Any, earlier_instant: Any) -> ColumnElement[float]:
         """Whole days from a timestamp's date to a later date."""
