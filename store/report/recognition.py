@@ -71,7 +71,7 @@ async def section(session: AsyncSession, w: Windows) -> Section:
     return Section("recognition", "Recognition", figures, tables)
 
 
-def _sum(condition: ColumnElement[bool]) -> Any:
+def _sum(condition: Any) -> Any:
     return func.sum(case((condition, 1), else_=0))
 
 
