@@ -159,7 +159,8 @@ def _demo_seed(
                 counts = await root.seed_demo(session, (clock or SystemClock()).now())
         finally:
             await engine.dispose()
-        print("Seeded a demo network: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+        said = ", ".join(f"{v} {k if v != 1 else k.removesuffix('s')}" for k, v in counts.items())
+        print("Seeded a demo network: " + said)
         return 0
 
     _db_upgrade(args, settings)

@@ -59,6 +59,14 @@ class QuietHours:
             self.country, self.subdivision
         )
 
+    def working_day_from(self, day: date) -> date:
+        """`day` if it is a working day, else the next one (no weekend or bank holiday)."""
+        for _ in range(LOOK_AHEAD_DAYS):
+            if self._working_day(day):
+                return day
+            day += timedelta(days=1)
+        raise ValueError("no working day in the next two months")
+
 
 @lru_cache(maxsize=8)
 def _calendar(country: str, subdivision: str | None) -> holidays.HolidayBase:

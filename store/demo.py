@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import holidays
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +21,14 @@ from store.mentoring.tags import Weights
 from store.models import SCOPED_ROLES, Department, Institution, Member, PlatformIdentity
 
 DEMO_WORKSPACE = "local"
+
+
+def working_day(day: date) -> date:
+    """Hub events happen on working days: never a weekend or a bank holiday (Christmas)."""
+    closed = holidays.country_holidays("GB", subdiv="ENG")
+    while day.weekday() >= 5 or day in closed:
+        day += timedelta(days=1)
+    return day
 
 
 async def is_empty(session: AsyncSession) -> bool:
@@ -139,7 +148,7 @@ async def seed_events(session: AsyncSession, now: datetime) -> dict[str, int]:
     places = dict((await session.execute(select(Institution.short_name, Institution.id))).all())
     zone = ZoneInfo("Europe/London")
     for plan in demo_data.EVENTS:
-        day = (now + timedelta(days=plan["days_from_now"])).astimezone(zone).date()
+        day = working_day((now + timedelta(days=plan["days_from_now"])).astimezone(zone).date())
         starts = datetime.combine(day, time(plan["start_hour"]), tzinfo=zone)
         chosen = plan["audience"]
         audience = {
@@ -178,7 +187,7 @@ async def seed_history(
     zone = ZoneInfo("Europe/London")
     everyone = list(handles.values())
     for plan in demo_data.PAST_EVENTS:
-        day = (now - timedelta(days=plan["days_ago"])).astimezone(zone).date()
+        day = working_day((now - timedelta(days=plan["days_ago"])).astimezone(zone).date())
         starts = datetime.combine(day, time(14), tzinfo=zone)
         event = events.new_event(
             handles[plan["champion"]],

@@ -54,8 +54,9 @@ async def listing(ctx: Context, args: str) -> None:
 async def dashboard(ctx: Context) -> list[Block]:
     """Upcoming events you're going to (or waiting for a place at)."""
     found = await store.going_to(ctx.session, ctx.member.id, ctx.now())
+    upcoming = Button(label="Upcoming events", action_id="event.list")
     if not found:
-        return []
+        return [Section(text="Events: see what's coming up, and answer.", button=upcoming)]
     blocks: list[Block] = [Heading(text="Events you're going to")]
     for event, answer in found:
         status = "" if answer == "going" else " (on the waitlist)"
@@ -65,4 +66,10 @@ async def dashboard(ctx: Context) -> list[Block]:
                 button=calendar_button(ctx.settings, event),
             )
         )
+    blocks.append(Actions(buttons=[upcoming]))
     return blocks
+
+
+@router.action("event.list")
+async def listing_button(ctx: Context, value: str) -> None:
+    await listing(ctx, "")

@@ -34,7 +34,10 @@ def exit_form(relationship: Relationship) -> Form:
     return Form(
         form_id="mentor.end",
         title="Close the relationship",
-        intro="If it isn't working, it's better for you both to close it well. Thank you.",
+        intro=(
+            "Whether you've reached your objectives or it's time to stop, closing it here "
+            "keeps the record and lets your partner know kindly. Thank you for your time."
+        ),
         submit_label="Close it",
         state=str(relationship.id),
         inputs=[

@@ -70,7 +70,13 @@ def evaluation_form(stage: str, state: str) -> Form:
         state=state,
         inputs=[
             *(
-                Input(name=key, label=question, kind="select", options=SCALE)
+                Input(
+                    name=key,
+                    # At the end there is no "so far": it is a look back over the whole.
+                    label=question.replace(" so far", "") if stage == "end" else question,
+                    kind="select",
+                    options=SCALE,
+                )
                 for key, question in QUESTIONS.items()
             ),
             Input(

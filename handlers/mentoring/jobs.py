@@ -22,10 +22,11 @@ from store.models import Member
 
 @router.job("mentoring", every=timedelta(minutes=10))
 async def tick(runtime: Runtime, now: datetime) -> int:
+    # Evaluations first: the end of a pair's time stops the booking nudges of that day.
     return (
         await expire_requests(runtime, now)
-        + await meeting_rhythm(runtime, now)
         + await prompt_evaluations(runtime, now)
+        + await meeting_rhythm(runtime, now)
     )
 
 
@@ -76,6 +77,8 @@ async def prompt_evaluations(runtime: Runtime, now: datetime) -> int:
             pairs = await store.due(session, stage, day)
             invitations = [each for pair in pairs for each in evaluations.prompts(pair, stage)]
             done += await outbox.enqueue_many(session, invitations, now)
-            prompted = {f"{stage}_prompted_at": now, f"{stage}_due_on": None}
+            prompted: dict[str, object] = {f"{stage}_prompted_at": now, f"{stage}_due_on": None}
+            if stage == "end":  # their time is up: no more "book your next meeting"
+                prompted |= {"nudge_due_on": None, "cycle_due_on": None}
             await store.apply_changes(session, {pair.id: prompted for pair in pairs})
     return done

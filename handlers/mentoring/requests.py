@@ -134,7 +134,9 @@ async def why_not(
     profile = await store.profile_of(session, mentor_id) if mentor_id else None
     if profile is None or profile.role == "mentee" or profile.capacity <= 0:
         return "That person isn't offering to mentor just now. Type mentor find for suggestions."
-    if profile.paused_until and profile.paused_until > day:
+    mentor = await session.get(Member, profile.member_id)
+    paused = bool(profile.paused_until and profile.paused_until > day)
+    if paused or (mentor is not None and mentor.proactive_paused):
         return "That mentor has paused new mentees for now. Type mentor find for others."
     if profile.open_places <= 0:
         return "That mentor has no room for another mentee just now. Type mentor find for others."
@@ -158,8 +160,13 @@ async def _already_waiting(
     names = await store.names_of(session, [pending.mentor_id])
     return (
         f"You already have a request waiting with {names.get(pending.mentor_id, 'a mentor')}. "
-        "One at a time keeps things fair — type mentor withdraw to withdraw it first."
+        "One at a time keeps things fair — withdraw it first if you'd like to ask someone else."
     )
+
+
+@router.action("mentor.withdraw")
+async def withdraw_button(ctx: Context, value: str) -> None:
+    await withdraw(ctx, "")
 
 
 @router.command("mentor", "withdraw", summary="Withdraw your waiting mentor request")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
+from bot.quiet_hours import QuietHours
 from handlers.mentoring.common import add_months
 
 Changes = dict[str, Any]
@@ -128,8 +129,9 @@ def after_nudge(nudges_this_cycle: int) -> Changes:
 
 
 def after_snooze(today: date, cycle_due_on: date | None) -> Changes:
-    """ "Remind me next week": the meet-by day moves with it, so a snooze is not a miss."""
-    again = today + SNOOZE
+    """ "Remind me next week": the meet-by day moves with it, so a snooze is not a miss.
+    Never on a weekend or a bank holiday: the next working day instead."""
+    again = QuietHours().working_day_from(today + SNOOZE)
     meet_by = max(cycle_due_on or again, again + SNOOZE)
     return {"nudge_due_on": again, "cycle_due_on": meet_by}
 

@@ -332,7 +332,8 @@ async def mentor_rows(
         )
         .join(Member, Member.id == MentoringProfile.member_id)
         .outerjoin(Institution, Institution.id == Member.institution_id)
-        .where(MentoringProfile.member_id.in_(member_ids))
+        # A mentor who paused every message would never hear of a request: not offered.
+        .where(MentoringProfile.member_id.in_(member_ids), Member.proactive_paused.is_(False))
     )
     return [
         MentorRow(
