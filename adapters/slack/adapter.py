@@ -26,6 +26,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from adapters.slack import translate
 from adapters.slack.answer import Answer
 from adapters.slack.manifest import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH, SHORTCUTS
+from adapters.slack.modals import with_live_count
 from adapters.slack.oauth import DatabaseInstallationStore, SignedStateStore
 from adapters.slack.pages import MORE_ACTION, Pager
 from adapters.slack.profiles import Profiles
@@ -216,6 +217,18 @@ class SlackAdapter:
             log.exception("showing a page of a long reply failed")
         await ack()
 
+    async def count_words(
+        self, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        view = body["view"]
+        updated = with_live_count(view, action.get("block_id", ""), action.get("value") or "")
+        if updated is None:
+            return
+        try:
+            await client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
+        except Exception:  # a newer keystroke won the race (hash_conflict): it counts instead
+            log.info("live word count skipped", exc_info=True)
+
     async def _late(self, work: asyncio.Future[Any], origin: Origin) -> None:
         """The ack went out empty; what it would have carried goes by response_url."""
         try:
@@ -285,6 +298,10 @@ def _register(app: AsyncApp, adapter: SlackAdapter) -> None:
         action_id = neutral_action_id(action.get("action_id", ""))
         if action_id == LINK_ACTION:
             await ack()  # a link button: Slack opened the page, nothing to do
+            return
+        if action.get("type") == "plain_text_input" and body.get("view"):
+            await ack()  # typing in a modal field with a word limit: its live count
+            await adapter.count_words(body, action, client)
             return
         if action_id == MORE_ACTION:
             await adapter.turn_page(ack, body, action.get("value", ""), client)

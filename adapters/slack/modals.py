@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import zlib
 from typing import Any
 
@@ -127,7 +128,40 @@ def render_input(field: Input) -> dict[str, Any]:
     }
     if field.hint:
         block["hint"] = plain(field.hint, HINT)
+    if field.word_limit is not None:
+        # Slack sends each pause in typing as a block action: the hint's count follows it.
+        block["dispatch_action"] = True
+        block["element"]["dispatch_action_config"] = {
+            "trigger_actions_on": ["on_character_entered"]
+        }
     return block
+
+
+WORDS_SO_FAR = re.compile(r"([\d,]+) of ([\d,]+) words( — over the limit)?")
+
+
+def with_live_count(view: dict[str, Any], block_id: str, text: str) -> dict[str, Any] | None:
+    """The modal again with the count in one field's hint brought up to date (its typed
+    values stay, as Slack keeps input state across views.update); None when it has none."""
+    blocks = []
+    changed = False
+    for block in view.get("blocks") or []:
+        hint = (block.get("hint") or {}).get("text", "")
+        found = WORDS_SO_FAR.search(hint) if block.get("block_id") == block_id else None
+        if found:
+            limit = int(found.group(2).replace(",", ""))
+            words = len(text.split())
+            count = f"{words:,} of {limit:,} words" + (" — over the limit" if words > limit else "")
+            block = {
+                **block,
+                "hint": plain(hint[: found.start()] + count + hint[found.end() :], HINT),
+            }
+            changed = True
+        blocks.append(block)
+    if not changed:
+        return None
+    kept = ("type", "callback_id", "title", "submit", "close", "private_metadata")
+    return {**{key: view[key] for key in kept if key in view}, "blocks": blocks}
 
 
 def _element(field: Input) -> dict[str, Any]:
