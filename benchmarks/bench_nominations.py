@@ -28,7 +28,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import ClientSession, web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import func, select
@@ -37,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a scri
 
 from adapters.slack.modals import render_modal
 from benchmarks._common import fresh_schema, percentile, print_json, print_table
-from benchmarks.bench_slack_ack import SECRET, TOKEN, serve, slack_settings
+from benchmarks.bench_slack_ack import SECRET, TOKEN, mounted, serve, slack_settings
 from bot.root import create_app, create_runtime
 from bot.runtime import Runtime
 from handlers.nominations.certificates import certificate_batch
@@ -82,12 +81,7 @@ def bare_bolt(api_url: str) -> web.Application:
     async def only_ack(ack):  # type: ignore[no-untyped-def]
         await ack()
 
-    async def events(request: web.Request) -> web.Response:
-        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
-
-    app = web.Application()
-    app.router.add_post("/slack/events", events)
-    return app
+    return mounted(bolt)
 
 
 def name(i: int) -> str:

@@ -84,6 +84,12 @@ def bare_bolt(api_url: str, process_before_response: bool) -> web.Application:
     async def only_ack(ack):  # type: ignore[no-untyped-def]
         await ack()
 
+    return mounted(bolt)
+
+
+def mounted(bolt: AsyncApp) -> web.Application:
+    """A bare Bolt app behind aiohttp at /slack/events, as a baseline to measure beside."""
+
     async def events(request: web.Request) -> web.Response:
         return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
 
