@@ -13,6 +13,7 @@ never be delivered; `last_error` says why; an admin may queue it again).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -120,6 +121,14 @@ async def enqueue_many(session: AsyncSession, messages: list[Queued], now: datet
             )
         )
     return await insert_ignore_many(session, OutboxMessage.__table__, rows)  # type: ignore[arg-type]
+
+
+async def queued_keys(session: AsyncSession, keys: Iterable[str]) -> set[str]:
+    """Which of these keys are in the outbox already (queued, sent or otherwise)."""
+    found = await session.scalars(
+        select(OutboxMessage.key).where(OutboxMessage.key.in_(list(keys)))
+    )
+    return set(found)
 
 
 # --- what admins see ----------------------------------------------------------------

@@ -257,6 +257,12 @@ async def members_with_role(session: AsyncSession, role: str) -> list[Member]:
     return list(rows)
 
 
+async def holder_ids(session: AsyncSession, role: str) -> list[int]:
+    """The ids of everyone who holds a role, in order."""
+    rows = await session.scalars(select(RoleGrant.member_id).where(RoleGrant.role == role))
+    return sorted(set(rows))
+
+
 async def holders(session: AsyncSession, role: str) -> list[tuple[Member, Institution | None]]:
     """Who holds a role, with the institution a scoped grant names (None for the others)."""
     rows = await session.execute(

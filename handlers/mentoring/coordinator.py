@@ -7,7 +7,6 @@ import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Context
@@ -261,12 +260,7 @@ async def approve(ctx: Context, value: str) -> None:
     draft = await _own_draft(ctx, value)
     if draft is None:
         return
-    claimed = await ctx.session.execute(
-        update(MatchDraft)
-        .where(MatchDraft.id == draft.id, MatchDraft.status == "draft")
-        .values(status="approved")
-    )
-    if not claimed.rowcount:  # type: ignore[attr-defined]
+    if not await store.approve_draft(ctx.session, draft.id):
         ctx.reply("That draft has already been approved.")
         return
     scheme = await store.scheme(ctx.session, draft.scheme_id)

@@ -17,7 +17,6 @@ import hashlib
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import outbox
@@ -36,10 +35,11 @@ from handlers.mentoring.common import (
 )
 from handlers.mentoring.meetings import log_form
 from handlers.mentoring.router import router
+from store.members import holder_ids
 from store.mentoring import queries as store
 from store.mentoring.models import Relationship
 from store.mentoring.queries import DuePair
-from store.models import OutboxMessage, RoleGrant
+from store.models import OutboxMessage
 from store.types import RawJSON
 
 KIND = "nudge"  # what `mentor mute` silences, even for messages already queued
@@ -186,7 +186,7 @@ async def report_stalled_pairs(session: AsyncSession, today_: date, now: datetim
         if pair.coordinator_id is not None:
             by_reader[pair.coordinator_id].append(pair)
             continue
-        admins = admins if admins is not None else await _admin_ids(session)
+        admins = admins if admins is not None else await holder_ids(session, "admin")
         for admin in admins:  # a scheme without a coordinator is the admins' to mind
             by_reader[admin].append(pair)
     messages = [
@@ -240,11 +240,6 @@ def stalled_digest(pairs: list[DuePair]) -> Message:
         text="\n".join([heading, *lines, footer]),
         blocks=[Section(text=heading), *(Section(text=line) for line in lines), Hint(text=footer)],
     )
-
-
-async def _admin_ids(session: AsyncSession) -> list[int]:
-    rows = await session.scalars(select(RoleGrant.member_id).where(RoleGrant.role == "admin"))
-    return sorted(set(rows))
 
 
 # --- held back at send time ---------------------------------------------------------

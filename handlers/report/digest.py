@@ -11,8 +11,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-
 from bot import outbox
 from bot.runtime import Runtime
 from bot.ui import Actions, Button, Fields, Heading, Hint, Message
@@ -21,7 +19,7 @@ from handlers.report.router import router
 from handlers.report.show import OPEN, button_value
 from handlers.report.words import value
 from store.members import holders
-from store.models import Institution, Member, OutboxMessage
+from store.models import Institution, Member
 from store.report import digest
 from store.report.figures import Figure
 from store.report.period import Period
@@ -41,9 +39,7 @@ async def send_digests(runtime: Runtime, now: datetime) -> int:
     async with runtime.sessions() as session, session.begin():
         leads = [(m, i) for m, i in await holders(session, LEAD) if i is not None]
         keys = {key_for(month, member): (member, place) for member, place in leads}
-        sent = set(
-            await session.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_(keys)))
-        )
+        sent = await outbox.queued_keys(session, keys)
         waiting = {key: lead for key, lead in keys.items() if key not in sent}
         if not waiting:
             return 0

@@ -30,6 +30,7 @@ from store.mentoring.models import (
     DontPair,
     EvaluationResponse,
     EvaluationReturn,
+    MatchDraft,
     Meeting,
     MentoringProfile,
     MentorRequest,
@@ -903,3 +904,13 @@ async def names_of(session: AsyncSession, member_ids: list[int]) -> dict[int, st
         select(Member.id, Member.display_name).where(Member.id.in_(member_ids))
     )
     return {int(i): name for i, name in rows.all()}
+
+
+async def approve_draft(session: AsyncSession, draft_id: int) -> bool:
+    """Claim a batch-match draft for approval; False if it was approved already."""
+    claimed = await session.execute(
+        update(MatchDraft)
+        .where(MatchDraft.id == draft_id, MatchDraft.status == "draft")
+        .values(status="approved")
+    )
+    return bool(claimed.rowcount)  # type: ignore[attr-defined]
