@@ -12,7 +12,7 @@ import json
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from store.types import RawJSON
 
@@ -102,8 +102,30 @@ Block = Annotated[
 
 
 class Message(BaseModel):
-    text: str
+    """A reply or a proactive message: its blocks, and the plain text shown where blocks
+    are not (notifications, screen readers, the console). Give only the blocks and the
+    text is read from them (`fallback_text`)."""
+
+    text: str = ""
     blocks: list[Block] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _text_from_blocks(self) -> Message:
+        if not self.text:
+            self.text = fallback_text(self.blocks)
+        return self
+
+
+def fallback_text(blocks: list[Block]) -> str:
+    """What the blocks say, one line each: headings, sections, and each field as
+    "  label — value". Buttons, hints, pictures and dividers add nothing."""
+    lines: list[str] = []
+    for block in blocks:
+        if isinstance(block, Heading | Section):
+            lines.append(block.text)
+        elif isinstance(block, Fields):
+            lines.extend(f"  {label} — {value}" for label, value in block.pairs)
+    return "\n".join(lines)
 
 
 class Input(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.router import TOP_LEVEL_WORDS, CommandRoute, Router
-from bot.ui import Fields, Heading, Hint, Message, Section
+from bot.ui import Block, Fields, Heading, Hint, Message, Section
 
 router = Router()
 
@@ -44,25 +44,21 @@ async def show_help(ctx: Context, args: str) -> None:
 
 
 def help_message(routes: list[CommandRoute], *, welcome: bool) -> Message:
-    blocks: list = []
-    lines: list[str] = []
+    blocks: list[Block] = []
     if welcome:
         intro = (
             "Hello! I'm Benchmate, the technician network's assistant. Here is what you can ask me:"
         )
         blocks.append(Section(text=intro))
-        lines.append(intro)
     for word in _ordered_words(routes):
         group = [route for route in routes if route.word == word]
         title = WORD_TITLES.get(word, word.title())
         blocks.append(Heading(text=title))
         pairs = [(route.example, route.summary) for route in group]
         blocks.append(Fields(pairs=pairs))
-        lines.append(title)
-        lines.extend(f"  {example} — {summary}" for example, summary in pairs)
     hint = "Commands work with or without a leading /, in any chat where I am."
     blocks.append(Hint(text=hint))
-    return Message(text="\n".join(lines), blocks=blocks)
+    return Message(blocks=blocks)  # the text is read from the blocks
 
 
 def _ordered_words(routes: list[CommandRoute]) -> list[str]:

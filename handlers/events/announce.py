@@ -171,7 +171,7 @@ async def send(ctx: Context, value: str) -> None:
     await store.drop_abandoned_drafts(ctx.session, event.champion_id, event.title, event.id)
     text = f"Sent! “{event.title}” is on its way to {fan_out.reach.words()}."
     watch = Button(label="Watch deliveries and answers", action_id="event.status", value=value)
-    ctx.update(Message(text=text, blocks=[Section(text=text), Actions(buttons=[watch])]))
+    ctx.update(Message(blocks=[Section(text=text), Actions(buttons=[watch])]))
 
 
 def already(event: Event) -> str:

@@ -232,7 +232,7 @@ async def ask_to_cancel(ctx: Context, event: Event) -> None:
             deny="Keep it",
         ),
     )
-    ctx.reply(Message(text=text, blocks=[Section(text=text), Actions(buttons=[button])]))
+    ctx.reply(Message(blocks=[Section(text=text), Actions(buttons=[button])]))
 
 
 @router.action("event.cancel")

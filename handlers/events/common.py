@@ -113,7 +113,7 @@ async def pick_managed(
         )
         for event in (named or found)[:MAX_PICK]
     ]
-    ctx.reply(Message(text=question, blocks=[Section(text=question), Actions(buttons=buttons)]))
+    ctx.reply(Message(blocks=[Section(text=question), Actions(buttons=buttons)]))
     return None
 
 

@@ -159,4 +159,4 @@ def no_match(search: Search) -> Message:
         buttons.append(
             Button(label="Include past mentors", action_id="mentor.find", value=again.encode(0))
         )
-    return Message(text=text, blocks=[Section(text=text), Actions(buttons=buttons)])
+    return Message(blocks=[Section(text=text), Actions(buttons=buttons)])

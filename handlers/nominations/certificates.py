@@ -71,7 +71,7 @@ async def ask_to_close(ctx: Context, drive: Drive) -> None:
         style="primary",
         confirm=Confirm(title="Close the drive?", text=text, confirm="Close"),
     )
-    ctx.reply(Message(text=text, blocks=[Section(text=text), Actions(buttons=[button])]))
+    ctx.reply(Message(blocks=[Section(text=text), Actions(buttons=[button])]))
 
 
 @router.action("nominate.confirm_close")

@@ -106,5 +106,5 @@ async def pick_managed(
         Button(label=drive.title[:60], action_id=action_id, value=str(drive.id))
         for drive in found[:MAX_PICK]
     ]
-    ctx.reply(Message(text=question, blocks=[Section(text=question), Actions(buttons=buttons)]))
+    ctx.reply(Message(blocks=[Section(text=question), Actions(buttons=buttons)]))
     return None

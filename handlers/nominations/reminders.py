@@ -115,7 +115,7 @@ async def panel(session: AsyncSession, drive: Drive, now: datetime) -> int:
             "score, and the review closes in two days."
         )
         button = Button(label="My reviews", action_id="nominate.reviews", style="primary")
-        message = Message(text=text, blocks=[Section(text=text), Actions(buttons=[button])])
+        message = Message(blocks=[Section(text=text), Actions(buttons=[button])])
         queued.append(
             Queued(f"{REVIEW}:{drive.id}:{member_id}:{stage}", REVIEW, message, member_id=member_id)
         )

@@ -75,7 +75,7 @@ def empty(report: Report) -> Message:
         f"{_day(report.period.end)}: no events, mentoring or activity to count. Try a longer "
         "period, for example the last twelve months: report"
     )
-    return Message(text=text, blocks=[Section(text=text)])
+    return Message(blocks=[Section(text=text)])
 
 
 def _day(day: date) -> str:
