@@ -18,9 +18,12 @@ def test_text_is_read_from_the_blocks_that_say_something() -> None:
             Divider(),
         ]
     )
-    assert message.text == (
-        "Mentoring\nYour mentor is Sam.\n  mentor find — suggest mentors\n  mentor log — log a meeting"
-    )
+    assert message.text.splitlines() == [
+        "Mentoring",
+        "Your mentor is Sam.",
+        "  mentor find — suggest mentors",
+        "  mentor log — log a meeting",
+    ]
 
 
 def test_a_handlers_own_text_is_kept() -> None:
