@@ -99,7 +99,8 @@ async def test_a_change_tells_everyone_who_answered_and_moves_the_reminders(
     saved = await harness.submit(
         "dan", opened.form, event_fields(day="2026-03-12", starts="10:00", ends="12:00")
     )
-    assert "new time 12 Mar 10:00" in saved.text and "told the 2 people" in saved.text
+    assert saved.text.startswith("Saved: the new time is Thursday 12 March, 10:00.")
+    assert "told the 2 people" in saved.text
     changed = await rows(harness, f"event.changed:{event.id}:1:")
     assert sorted(r.member_id for r in changed) == sorted([priya, ben])
     assert "Thursday 12 March 2026, 10:00–12:00 GMT" in changed[0].payload["text"]

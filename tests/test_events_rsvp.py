@@ -67,7 +67,7 @@ async def test_raising_the_places_promotes_the_waitlist(harness: Harness) -> Non
     assert opened.form is not None and opened.form.form_id == "event.edit"
     values = {i.name: i.initial for i in opened.form.inputs}
     saved = await harness.submit("dan", opened.form, {**values, "capacity": "2"})
-    assert "places now 2" in saved.text
+    assert "places are now 2" in saved.text
     counts = await _counts(harness, event.id)
     assert (counts["going"], counts["waitlist"]) == (2, 1)
     assert len(await rows(harness, f"event.promoted:{event.id}:")) == 1

@@ -70,7 +70,8 @@ async def test_batch_match_draft_shows_reasons_and_respects_exclusions(harness: 
     # The best total matches all three; Tess asked not to be paired with Aisha.
     assert "Rhys with mentor Gareth (10 points)" in text
     assert "also works in materials testing" in text
-    assert "EngTech registered — you aim for EngTech" in text
+    assert "EngTech registered — the mentee aims for EngTech" in text  # about, not to, them
+    assert "you aim" not in text and "suits you" not in text
     assert "Priya with mentor Tess" in text and "Aisha with mentor Farah" in text
 
 
@@ -95,9 +96,12 @@ async def test_drop_swap_and_approve_send_requests(harness: Harness) -> None:
     rhys, farah = await member_id(harness, "rhys"), await member_id(harness, "farah")
     assert (sent[0].mentee_id, sent[0].mentor_id) == (rhys, farah)
     told = text_of((await outbox_for(harness, "rhys", "mentor.matched:"))[0])
-    assert "matched you with Farah" in told
+    assert "suggested Farah as your mentor" in told and "Good news" not in told  # not yet
     for request in sent:
         assert await outbox_for_member(harness, request.mentor_id, f"mentor.request:{request.id}")
+    [asked] = await outbox_for(harness, "farah", "mentor.request:")
+    assert "coordinator suggests you as a mentor" in text_of(asked)
+    assert "They hope" not in text_of(asked)
     again = await harness.press("morgan", dropped.button("Approve and send requests"))
     assert "already been approved" in again.text
     assert len(await requests(harness)) == 2

@@ -75,5 +75,6 @@ def test_a_readme_story_plays_to_its_end(args: list[str], script: str, tmp_path:
     said = console_cli(args, script, tmp_path / "story.db")
     for trouble in GOING_WRONG:
         assert trouble not in said, f"{trouble!r} in:\n{said}"
+    assert "1 mentoring scheme," in said and "1 mentoring schemes" not in said
     for milestone in REACHED[starts_as(args)]:
         assert milestone in said, f"{milestone!r} missing from:\n{said}"

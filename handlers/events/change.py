@@ -23,11 +23,11 @@ from handlers.events.common import (
     CANCELLED,
     CHANGED,
     ByZone,
+    at_where,
     managed,
     pick_managed,
     plural,
     when,
-    where,
     zone_of,
 )
 from handlers.events.form import event_form, parse
@@ -104,7 +104,7 @@ async def save_changes(ctx: Context, submitted: FormSubmission) -> None:
         )
     )
     ctx.reply(
-        f"Saved. {'; '.join(changes)}. I've told the {plural(told, 'person', 'people')} "
+        f"Saved: {'; '.join(changes)}. I've told the {plural(told, 'person', 'people')} "
         "who answered, and the calendar file is updated."
     )
 
@@ -136,9 +136,9 @@ def what_changed(before: dict[str, Any], after: dict[str, Any], ctx: Context) ->
     }
     changes = []
     if (before["starts_at"], before["ends_at"]) != (after["starts_at"], after["ends_at"]):
-        changes.append(f"new time {ctx.local(after['starts_at']):%-d %b %H:%M}")
+        changes.append(f"the new time is {ctx.local(after['starts_at']):%A %-d %B, %H:%M}")
     if before["capacity"] != after["capacity"]:
-        changes.append(f"places now {after['capacity'] or 'unlimited'}")
+        changes.append(f"places are now {after['capacity'] or 'unlimited'}")
     changes += [label for name, label in labels.items() if before[name] != after[name]]
     return changes
 
@@ -146,7 +146,7 @@ def what_changed(before: dict[str, Any], after: dict[str, Any], ctx: Context) ->
 def _changed_text(event: Event, changes: list[str], zone: ZoneInfo) -> str:
     return (
         f"“{event.title}” has changed ({', '.join(changes)}). It's now {when(event, zone)}, "
-        f"at {where(event)}. Your answer stands — change it below if you need to."
+        f"{at_where(event)}. Your answer stands — change it below if you need to."
     )
 
 
@@ -265,7 +265,7 @@ async def confirm_cancel(ctx: Context, value: str) -> None:
 def _cancelled_text(event: Event, zone: ZoneInfo) -> str:
     return (
         f"Sorry — “{event.title}” on {when(event, zone)} has been cancelled. "
-        "Press Add to calendar to update your calendar."
+        "If you added it to your calendar, you can delete it there."
     )
 
 

@@ -162,6 +162,11 @@ def where(event: Event) -> str:
     return event.location or "Online"
 
 
+def at_where(event: Event) -> str:
+    """"at the Workshop" or "online": never "at Online"."""
+    return "online" if not event.location else f"at {where(event)}"
+
+
 def calendar_button(settings: Settings, event: Event) -> Button:
     """A link button: the calendar file, always the event's latest version."""
     return Button(

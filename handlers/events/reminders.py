@@ -20,7 +20,7 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.ui import Message
 from handlers.events.card import notice
-from handlers.events.common import REMINDER_DAY, REMINDER_HOUR, ByZone, when, where
+from handlers.events.common import REMINDER_DAY, REMINDER_HOUR, ByZone, at_where, when
 from handlers.events.router import router
 from store.events import queries as store
 from store.events.models import Event
@@ -57,8 +57,8 @@ async def remind(
 ) -> int:
     def reminder(zone: ZoneInfo) -> Message:
         text = (
-            f"Reminder: “{event.title}” is {SOON[kind]} — {when(event, zone)}, at "
-            f"{where(event)}. If you can't make it now, press Can't go so your place goes "
+            f"Reminder: “{event.title}” is {SOON[kind]} — {when(event, zone)}, "
+            f"{at_where(event)}. If you can't make it now, press Can't go so your place goes "
             "to someone waiting."
         )
         return notice(event, settings, text, "not_going", online=True)

@@ -34,7 +34,7 @@ from handlers.mentoring.common import (
     scheme_to_run,
     today,
 )
-from handlers.mentoring.matching import Score, assign, score, score_matrix
+from handlers.mentoring.matching import Score, about_the_mentee, assign, score, score_matrix
 from handlers.mentoring.requests import notify_mentor, why_not
 from handlers.mentoring.router import router
 from handlers.mentoring.suggest import seeker_for
@@ -139,7 +139,7 @@ async def draft_message(ctx: Context, draft: MatchDraft, unmatched: list[int] = 
     for number, ((mentee, mentor), result) in enumerate(zip(pairs, scores, strict=True), 1):
         text = (
             f"{number}. {names[mentee]} with mentor {names[mentor]} ({result.points} points)\n"
-            f"Why: {'; '.join(result.reasons)}"
+            f"Why: {'; '.join(about_the_mentee(result.reasons))}"
         )
         lines.append(text)
         blocks.append(
@@ -276,7 +276,7 @@ async def approve(ctx: Context, value: str) -> None:
             mentee_id=mentee_id,
             mentor_id=mentor_id,
             status="pending",
-            message="Suggested by your scheme coordinator.",
+            message="",
             via_match=True,
             created_at=now,
             expires_at=now + timedelta(days=scheme.request_days),
@@ -288,8 +288,8 @@ async def approve(ctx: Context, value: str) -> None:
         names = await store.names_of(ctx.session, [mentor_id])
         await ctx.notify(
             mentee_id,
-            f"Good news: the {scheme.name} coordinator has matched you with {names[mentor_id]}. "
-            "I've asked them to confirm and will let you know.",
+            f"The {scheme.name} coordinator has suggested {names[mentor_id]} as your mentor. "
+            "I've asked them to confirm, and I'll let you know as soon as they answer.",
             key=f"mentor.matched:{request.id}",
             kind="mentor",
         )

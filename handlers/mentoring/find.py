@@ -89,13 +89,23 @@ async def show(ctx: Context, search: Search) -> None:
         count=PAGE,
         include_previous=search.include_previous,
     )
-    ctx.reply(suggestions_message(found, search))
+    earlier = await store.relationships_of(ctx.session, ctx.member.id, active_only=False)
+    had_past = any(r.mentee_id == ctx.member.id and r.status != "active" for r in earlier)
+    ctx.reply(suggestions_message(found, search, had_past))
 
 
-def suggestion_block(suggestion: Suggestion) -> Section:
+def suggestion_block(suggestion: Suggestion, words: list[str] | None = None) -> Section:
     mentor = suggestion.mentor
     about = ", ".join(part for part in (mentor.job_title, mentor.institution_name) if part)
-    why = "; ".join(suggestion.score.reasons)
+    reasons = list(suggestion.score.reasons)
+    searched = [
+        item
+        for item in [*mentor.specialisms, *mentor.equipment]
+        if any(word.lower() in item.lower() for word in words or [])
+    ]
+    if searched:  # what they looked for comes first
+        reasons.insert(0, f"you searched for {', '.join(dict.fromkeys(searched))}")
+    why = "; ".join(reasons)
     return Section(
         text=f"{mentor.name}" + (f" — {about}" if about else "") + f"\nWhy: {why}",
         button=Button(
@@ -107,14 +117,15 @@ def suggestion_block(suggestion: Suggestion) -> Section:
     )
 
 
-def suggestions_message(found: Found, search: Search) -> Message:
+def suggestions_message(found: Found, search: Search, had_past: bool = True) -> Message:
+    """`had_past`: whether they have had a mentor before (else no "Include past mentors")."""
     if not found.suggestions:
-        return no_match(search)
+        return no_match(search, had_past)
     heading = "Suggested mentors" if search.offset == 0 else "More suggested mentors"
     blocks: list[Block] = [Heading(text=heading)]
     lines = [heading]
     for number, suggestion in enumerate(found.suggestions, start=search.offset + 1):
-        block = suggestion_block(suggestion)
+        block = suggestion_block(suggestion, search.words)
         blocks.append(block)
         lines.append(f"{number}. {block.text}")
     buttons = []
@@ -126,22 +137,25 @@ def suggestions_message(found: Found, search: Search) -> Message:
                 value=search.encode(search.offset + PAGE),
             )
         )
-    if not search.include_previous:
+    if had_past and not search.include_previous:
         again = Search(search.words, 0, True)
         buttons.append(
             Button(label="Include past mentors", action_id="mentor.find", value=again.encode(0))
         )
-    blocks.append(Actions(buttons=buttons))
+    if buttons:
+        blocks.append(Actions(buttons=buttons))
     blocks.append(
         Hint(text="Ranked by shared specialisms, equipment, registration, institution and format.")
     )
     return Message(text="\n".join(lines), blocks=blocks)
 
 
-def no_match(search: Search) -> Message:
+def no_match(search: Search, had_past: bool = True) -> Message:
     advice = [
         "try fewer or broader words (e.g. just one technique)" if search.words else "",
-        "" if search.include_previous else "include people you've been paired with before",
+        ""
+        if search.include_previous or not had_past
+        else "include people you've been paired with before",
         "ask your scheme coordinator about mentors at other institutions or in other schemes",
     ]
     text = (
@@ -154,9 +168,12 @@ def no_match(search: Search) -> Message:
     buttons = []
     if search.words:
         buttons.append(Button(label="Search without words", action_id="mentor.find", value="0|0|"))
-    if not search.include_previous:
+    if had_past and not search.include_previous:
         again = Search(search.words, 0, True)
         buttons.append(
             Button(label="Include past mentors", action_id="mentor.find", value=again.encode(0))
         )
-    return Message(blocks=[Section(text=text), Actions(buttons=buttons)])
+    blocks: list[Block] = [Section(text=text)]
+    if buttons:
+        blocks.append(Actions(buttons=buttons))
+    return Message(blocks=blocks)

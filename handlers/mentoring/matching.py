@@ -104,6 +104,16 @@ def _listed(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def about_the_mentee(reasons: list[str]) -> list[str]:
+    """The reasons as a coordinator reads them: about the mentee, not to them."""
+    return [
+        reason.replace("you aim for", "the mentee aims for").replace(
+            "which suits you", "which suits the mentee"
+        )
+        for reason in reasons
+    ]
+
+
 def _format_reason(mentor_format: str) -> str:
     if mentor_format == "either":
         return "happy to meet in person or online"

@@ -111,8 +111,13 @@ async def notify_mentor(ctx: Context, request: MentorRequest, scheme: Scheme) ->
     assert mentee is not None
     await ctx.session.refresh(mentee, ["institution"])
     answer_by = request.expires_at.strftime("%-d %B")
+    opening = (
+        f"The {scheme.name} coordinator suggests you as a mentor for {member_line(mentee)}."
+        if request.via_match
+        else f"{member_line(mentee)} would like you as their mentor in the {scheme.name}."
+    )
     text = (
-        f"{member_line(mentee)} would like you as their mentor in the {scheme.name}."
+        opening
         + (f"\nThey hope: {request.message}" if request.message else "")
         + f"\nPlease answer by {answer_by}."
     )
