@@ -12,6 +12,8 @@ from handlers.mentoring import (  # noqa: F401  (importing registers the routes)
     coordinator,
     evaluations,
     find,
+    fit,
+    history,
     jobs,
     meetings,
     nudges,

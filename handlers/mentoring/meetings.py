@@ -8,7 +8,7 @@ from bot.context import Context
 from bot.forms import check
 from bot.inbound import FormSubmission
 from bot.ui import Button, Fields, Form, Heading, Hint, Input, Message, Option, Section
-from handlers.mentoring import schedule
+from handlers.mentoring import fit, schedule
 from handlers.mentoring.common import (
     card,
     for_relationship,
@@ -122,9 +122,12 @@ async def save(ctx: Context, submitted: FormSubmission) -> None:
                 created_at=ctx.now(),
             )
         )
+    first_meeting = happened and relationship.last_meeting_on is None
     scheme = await store.scheme(ctx.session, relationship.scheme_id)
     if scheme is not None and held_on is not None:  # held_on is required: always given
         schedule.logged(relationship, scheme, held_on, happened, next_on, today(ctx))
+    if first_meeting:
+        await fit.ask_both(ctx, relationship)
     await ctx.session.flush()
     booked = f" Next meeting: {next_on:%A %-d %B}." if next_on else ""
     see = Button(label="See your meetings", action_id="mentor.meetings", value=str(relationship.id))
