@@ -124,6 +124,7 @@ async def test_download_gives_a_workbook_and_a_pdf_with_the_same_numbers(
     pdf = PdfReader(io.BytesIO(await _file(demo_network, pack.button("PDF").url)))
     text = "".join(page.extract_text() for page in pdf.pages)
     assert "Impact report for the network" in text and "Meetings logged" in text
+    assert "Made on 2 March 2026" in text
 
 
 async def test_a_lead_sees_their_own_institution_only(demo_network: Harness) -> None:

@@ -15,9 +15,9 @@ from store.report.figures import Report, Section
 THIS, LAST = "This period", "Last period"
 
 
-def both(report: Report) -> tuple[bytes, bytes]:
+def both(report: Report, made_on: date) -> tuple[bytes, bytes]:
     """(XLSX, PDF): CPU work, call it in a thread."""
-    return workbook(report), document(report)
+    return workbook(report), document(report, made_on)
 
 
 def file_stem(report: Report) -> str:
@@ -97,7 +97,7 @@ def _sheet(sheet, section: Section, report: Report, bold) -> None:
 # --- the PDF --------------------------------------------------------------------------------
 
 
-def document(report: Report) -> bytes:
+def document(report: Report, made_on: date) -> bytes:
     from fpdf import FPDF
 
     pdf = FPDF(format="A4")
@@ -114,7 +114,7 @@ def document(report: Report) -> bytes:
         0,
         6,
         f"{report.period.label()}, compared with {report.previous.label()}. "
-        f"Made on {date.today():%-d %B %Y} by Benchmate from the network's own records.",
+        f"Made on {made_on:%-d %B %Y} by Benchmate from the network's own records.",
         new_x="LMARGIN",
         new_y="NEXT",
     )

@@ -73,7 +73,7 @@ async def download(ctx: Context, value: str) -> None:
     if found is None:
         return
     report = await report_for(ctx, *found)
-    workbook, document = await asyncio.to_thread(pack.both, report)
+    workbook, document = await asyncio.to_thread(pack.both, report, _today(ctx))
     name = pack.file_stem(report)
     xlsx = await ctx.publish_file(workbook, f"{name}.xlsx", files.XLSX)
     pdf = await ctx.publish_file(document, f"{name}.pdf", files.PDF)
