@@ -63,10 +63,11 @@ def table_pairs(table: Table) -> list[tuple[str, str]]:
 
 
 def definitions(figures: list[Figure]) -> str:
-    seen: dict[str, None] = {}
+    """"Label: how." for each figure; figures counted the same way share one sentence."""
+    labels_by_how: dict[str, list[str]] = {}
     for figure in figures:
-        seen.setdefault(f"{figure.label}: {figure.how}", None)
-    return " ".join(seen)
+        labels_by_how.setdefault(figure.how, []).append(figure.label)
+    return " ".join(f"{'; '.join(labels)}: {how}" for how, labels in labels_by_how.items())
 
 
 def empty(report: Report) -> Message:
