@@ -163,6 +163,20 @@ async def test_action_execute_answers_with_the_updated_card(
     assert fake.updates() == []
 
 
+async def test_action_execute_that_only_replies_answers_with_a_message(
+    client: TestClient, fake: FakeConnector
+) -> None:
+    """An RSVP-like button answers in a new message, not by replacing its card."""
+    response = await post(client, execute(fake.url, {"action_id": "demo.pick", "value": "mon"}))
+    assert response.status == 200
+    assert await response.json() == {
+        "statusCode": 200,
+        "type": "application/vnd.microsoft.activity.message",
+        "value": "Done.",
+    }
+    assert fake.posts()[-1].body["text"] == "Slot mon it is."
+
+
 async def test_action_execute_form_errors_come_back_in_the_card(
     client: TestClient, fake: FakeConnector
 ) -> None:

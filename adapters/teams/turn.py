@@ -6,7 +6,8 @@ import logging
 from http import HTTPStatus
 
 from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
-from botbuilder.schema import Activity, AdaptiveCardInvokeResponse
+from botbuilder.schema import Activity
+from msrest.serialization import Model
 
 from adapters.teams.cards import form_card, message_cards
 from adapters.teams.directory import Directory, person_key, reference_of
@@ -198,6 +199,21 @@ def _is_private(response: Response) -> bool:
     )
 
 
+class _InvokeAnswer(Model):
+    """botbuilder's AdaptiveCardInvokeResponse types `value` as a dict, so a message answer
+    (a string) fails to serialise and the turn answers 400. The same shape, any value."""
+
+    _attribute_map = {
+        "status_code": {"key": "statusCode", "type": "int"},
+        "type": {"key": "type", "type": "str"},
+        "value": {"key": "value", "type": "object"},
+    }
+
+    def __init__(self, *, status_code: int, type: str, value: object) -> None:
+        super().__init__()
+        self.status_code, self.type, self.value = status_code, type, value
+
+
 def _invoke(kind: str, value: object) -> InvokeResponse:
-    body = AdaptiveCardInvokeResponse(status_code=200, type=kind, value=value)
+    body = _InvokeAnswer(status_code=200, type=kind, value=value)
     return InvokeResponse(status=HTTPStatus.OK, body=body)
