@@ -123,6 +123,7 @@ def writes_up_front(runtime: Runtime, inbound: Inbound, route: str) -> bool:
     return (
         isinstance(inbound.what, ButtonPress | FormSubmission)
         or bool(inbound.delivery_id)
+        or inbound.synced is not None
         or route in runtime.writing_routes
         or runtime.seen.due(inbound.who, inbound.profile, runtime.clock.now())
     )
@@ -146,6 +147,10 @@ async def _unit(runtime: Runtime, inbound: Inbound, writes: bool) -> list[Respon
         if not is_recent(identity.last_seen_at, now):
             identity.last_seen_at = now  # which platform to reach them on; written at most hourly
         seen_at = identity.last_seen_at or now  # set just above when stale
+        if inbound.synced is not None:
+            identity.profile_synced_at = now
+            if inbound.synced.conversation:
+                identity.conversation = inbound.synced.conversation
         ctx = Context(
             inbound=inbound,
             member=identity.member,

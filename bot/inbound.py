@@ -26,6 +26,15 @@ class Profile:
 
 
 @dataclass(frozen=True)
+class Synced:
+    """The adapter fetched the person's profile from the platform for this turn (Slack's
+    users.info): the turn stores it as synced now, with where a direct message reaches
+    them, in its own unit of work rather than one more of its own."""
+
+    conversation: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
 class Address:
     """Where a conversation happens, so a reply or a later message can find it."""
 
@@ -70,3 +79,4 @@ class Inbound:
     from_bot: bool = False
     # The platform's own id for this delivery: a retried delivery has one effect.
     delivery_id: str | None = None
+    synced: Synced | None = None

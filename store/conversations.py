@@ -81,20 +81,6 @@ async def profile_synced_at(sessions: Sessions, who: Identity) -> datetime | Non
         )
 
 
-async def mark_profile_synced(
-    sessions: Sessions,
-    who: Identity,
-    now: datetime,
-    conversation: dict[str, Any] | None = None,
-) -> None:
-    """Record a fresh profile fetch, and where a direct message to this person goes."""
-    values: dict[str, Any] = {"profile_synced_at": now}
-    if conversation:
-        values["conversation"] = conversation
-    async with sessions() as session, session.begin():
-        await session.execute(update(PlatformIdentity).where(*_matches(who)).values(**values))
-
-
 async def conversation_of(sessions: Sessions, who: Identity) -> dict[str, Any] | None:
     async with reading(sessions) as session:
         return await session.scalar(select(PlatformIdentity.conversation).where(*_matches(who)))

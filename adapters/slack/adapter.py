@@ -29,12 +29,12 @@ from adapters.slack.manifest import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH, SHO
 from adapters.slack.modals import with_live_count
 from adapters.slack.oauth import DatabaseInstallationStore, SignedStateStore
 from adapters.slack.pages import MORE_ACTION, Pager
-from adapters.slack.profiles import Profiles
+from adapters.slack.profiles import Profiles, conversation_of
 from adapters.slack.render import LINK_ACTION, neutral_action_id
 from adapters.slack.translate import Origin
 from bot import core
 from bot.core import apology
-from bot.inbound import ButtonPress, Command, FormSubmission, HomeOpened
+from bot.inbound import ButtonPress, Command, FormSubmission, HomeOpened, Synced
 from bot.runtime import Runtime
 from bot.settings import Settings
 
@@ -191,12 +191,10 @@ class SlackAdapter:
             log.warning("profile check failed for %s", who, exc_info=True)
             profile = None
         inbound = translate.inbound(origin, what, delivery_id)
-        if profile is not None:
-            inbound = replace(inbound, profile=profile)
+        if profile is not None:  # stored by the turn itself: first sight is one write
+            inbound = replace(inbound, profile=profile, synced=Synced(conversation_of(origin)))
         responses = await core.handle(self.runtime, inbound)
         try:
-            if profile is not None:
-                await self.profiles.mark_synced(who, origin)
             return await Answer(client, origin, self.pages).deliver(responses)
         except Exception:  # after the turn: never let Bolt turn this into a 404/500
             reference = secrets.token_hex(4)

@@ -73,11 +73,6 @@ class Profiles:
         self._remember(who, now)
         return profile_from_user(user)
 
-    async def mark_synced(self, who: Identity, origin: Origin) -> None:
-        await conversations.mark_profile_synced(
-            self.runtime.sessions, who, self.runtime.clock.now(), conversation_of(origin)
-        )
-
     def _fresh(self, when: datetime | None, now: datetime) -> bool:
         return when is not None and now - when < PROFILE_MAX_AGE
 

@@ -207,9 +207,10 @@ async def open_to(
 async def is_open_to(session: AsyncSession, found: Event, member: Member) -> bool:
     """May this member answer? Those the audience includes, or who were told or answered;
     anyone for an event posted in a channel (the bot cannot see who reads a channel)."""
-    if found.audience.get("channels") or includes(
-        found.audience, member.institution_id, await interests_of(session, member)
-    ):
+    chosen = found.audience
+    if chosen.get("channels") or chosen.get("network"):
+        return True  # no need to look up their interests
+    if includes(chosen, member.institution_id, await interests_of(session, member)):
         return True
     told = await session.scalar(
         select(EventDelivery.member_id).where(
@@ -379,21 +380,52 @@ async def answer(
     and a place given up goes to the waitlist, first come first served."""
     if wanted not in ("going", "maybe", "not_going"):
         raise ValueError(f"not an answer: {wanted}")
-    await locked(session, found.id)
+    await _lock(session, found)
     mine = await rsvp_of(session, found.id, member_id)
     previous = mine.answer if mine else None
     if wanted == "going" and previous in ("going", "waitlist"):
         return Answered(previous, previous, await _place(session, found.id, mine))
-    new, position = wanted, None
-    if wanted == "going" and not await _has_room(session, found):
-        new, position = "waitlist", await _next_position(session, found.id)
+    new, position, place = wanted, None, None
+    if wanted == "going" and found.capacity is not None:
+        tally = await _tally(session, found.id)
+        if tally.going >= found.capacity:  # full: last in line, behind everyone waiting
+            new, position, place = "waitlist", tally.last_position + 1, tally.waiting + 1
     if mine is None:
         mine = EventRsvp(event_id=found.id, member_id=member_id)
         session.add(mine)
     mine.answer, mine.position, mine.answered_at = new, position, now
     await session.flush()
     promoted = await promote(session, found, now) if previous == "going" else []
-    return Answered(previous, new, await _place(session, found.id, mine), promoted)
+    return Answered(previous, new, place, promoted)
+
+
+async def _lock(session: AsyncSession, found: Event) -> None:
+    """PostgreSQL: the event's row lock orders the answers, and `found` is read again under
+    it. SQLite has no row locks: the process's one writer (store/writers.py) orders them,
+    and `found` was read in this same writer's transaction."""
+    if session.get_bind().dialect.name != "sqlite":
+        await locked(session, found.id)
+
+
+@dataclass(frozen=True)
+class Tally:
+    going: int
+    waiting: int
+    last_position: int  # the highest waitlist position ever given (promoted ones keep theirs)
+
+
+async def _tally(session: AsyncSession, event_id: int) -> Tally:
+    """Places taken and the queue, in one pass over the event's answers (its index)."""
+    row = (
+        await session.execute(
+            select(
+                func.count().filter(EventRsvp.answer == "going"),
+                func.count().filter(EventRsvp.answer == "waitlist"),
+                func.coalesce(func.max(EventRsvp.position), 0),
+            ).where(EventRsvp.event_id == event_id)
+        )
+    ).one()
+    return Tally(*row)
 
 
 async def promote(session: AsyncSession, found: Event, now: datetime) -> list[tuple[int, int]]:
@@ -429,17 +461,6 @@ async def _going(session: AsyncSession, event_id: int) -> int:
         )
         or 0
     )
-
-
-async def _has_room(session: AsyncSession, found: Event) -> bool:
-    return found.capacity is None or await _going(session, found.id) < found.capacity
-
-
-async def _next_position(session: AsyncSession, event_id: int) -> int:
-    last = await session.scalar(
-        select(func.max(EventRsvp.position)).where(EventRsvp.event_id == event_id)
-    )
-    return (last or 0) + 1
 
 
 async def _place(session: AsyncSession, event_id: int, mine: EventRsvp | None) -> int | None:
