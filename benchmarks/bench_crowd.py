@@ -379,6 +379,7 @@ async def prepare(
     from bot.harness import Harness
     from bot.runtime import Runtime
     from bot.settings import Settings
+    from handlers.mentoring.matching import WEIGHTS
     from store import demo
     from store.models import Member, PlatformIdentity, RoleGrant
 
@@ -386,7 +387,7 @@ async def prepare(
     now = datetime.now(UTC)
     try:
         async with runtime.sessions() as session, session.begin():
-            await demo.seed(session, now)
+            await demo.seed(session, now, WEIGHTS)
             start_id = (await session.scalar(select(func.max(Member.id)))) or 0
             rows, identities = [], []
             for n in range(1, members + 1):

@@ -37,6 +37,7 @@ from bot.settings import Settings
 from handlers.mentoring.matching import WEIGHTS, score
 from handlers.mentoring.suggest import seeker_for, suggest
 from store.db import make_engine
+from store.mentoring import models
 from store.mentoring import queries as store
 from store.mentoring.tags import find_tags
 from store.migrate import upgrade
@@ -47,8 +48,8 @@ TODAY = date(2026, 3, 2)
 TARGET_P95_MS = 50.0
 SPECIALISMS = [f"technique {n}" for n in range(150)] + ["lc-ms", "nmr", "cnc machining"]
 EQUIPMENT = [f"instrument model {n}" for n in range(100)]
-REGISTRATIONS = list(store.REGISTRATIONS)
-FORMATS = list(store.FORMATS)
+REGISTRATIONS = list(models.REGISTRATIONS)
+FORMATS = list(models.FORMATS)
 BENCH_DB = "bm_bench_find"
 
 

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Table, bindparam, text, update
+from sqlalchemy import JSON, Table, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,8 +28,9 @@ async def insert_ignore_many(
     """Insert many rows, skipping those a unique key already has; how many were inserted.
 
     PostgreSQL takes the rows as one array per column (`unnest`): one statement,
-    planned once, however many rows. SQLite runs one statement that SQLAlchemy
-    batches into multi-row INSERTs. RETURNING tells which rows went in.
+    planned once, however many rows; RETURNING tells which rows went in. SQLite
+    gets one prepared statement run for every row by the driver (`executemany`),
+    which counts the rows that went in.
     """
     if not rows:
         return 0
@@ -43,10 +44,13 @@ async def insert_ignore_many(
             f"ON CONFLICT DO NOTHING RETURNING {_quoted(key.name)}"
         )
         result = await session.execute(statement, _arrays(table, columns, rows))
-    else:
-        inserting = sqlite.insert(table).on_conflict_do_nothing().returning(key)
-        result = await session.execute(inserting, rows)
-    return len(result.all())
+        return len(result.all())
+    columns = list(rows[0])
+    statement = (
+        f"INSERT INTO {table.name} ({', '.join(map(_quoted, columns))}) "
+        f"VALUES ({', '.join('?' for _ in columns)}) ON CONFLICT DO NOTHING"
+    )
+    return await _executemany(session, statement, table, columns, rows)
 
 
 async def update_many(
@@ -72,15 +76,51 @@ async def update_many(
             )
             await session.execute(statement, _arrays(table, every, rows))
         else:
-            updating = (
-                update(table)
-                .where(key == bindparam("row_key"))
-                .values({c: bindparam(c) for c in columns})
-            )
-            await session.execute(
-                updating,
-                [{"row_key": row[key.name], **{c: row[c] for c in columns}} for row in rows],
-            )
+            assignments = ", ".join(f"{_quoted(c)} = ?" for c in columns)
+            statement = f"UPDATE {table.name} SET {assignments} WHERE {_quoted(key.name)} = ?"
+            await _executemany(session, statement, table, [*columns, key.name], rows)
+
+
+# --- SQLite: the driver binds every row --------------------------------------------------
+# SQLAlchemy would run each value through its column's bind processors in Python (UTC
+# datetimes to text, dates, JSON) and build multi-row statements; a sweep's rows share
+# most of their values (now, today), so each distinct value is processed once here and
+# the driver runs one prepared statement for all rows.
+
+
+async def _executemany(
+    session: AsyncSession,
+    statement: str,
+    table: Table,
+    columns: list[str],
+    rows: list[dict[str, Any]],
+) -> int:
+    """Run `statement` once per row (values in `columns` order); rows it changed."""
+    dialect = session.get_bind().dialect
+    convert = [
+        _memo(table.c[c].type.dialect_impl(dialect).bind_processor(dialect)) for c in columns
+    ]
+    params = [tuple(f(row[c]) for f, c in zip(convert, columns, strict=True)) for row in rows]
+    connection = await session.connection()
+    result = await connection.exec_driver_sql(statement, params)  # type: ignore[arg-type]
+    return int(result.rowcount)
+
+
+def _memo(process: Any) -> Any:
+    if process is None:
+        return lambda value: value
+    seen: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        try:
+            return seen[value]
+        except KeyError:
+            seen[value] = found = process(value)
+            return found
+        except TypeError:  # unhashable (a dict for a JSON column)
+            return process(value)
+
+    return convert
 
 
 # --- PostgreSQL arrays --------------------------------------------------------------
@@ -105,7 +145,12 @@ def _quoted(column: str) -> str:
 def _arrays(
     table: Table, columns: list[str], rows: list[dict[str, Any]]
 ) -> dict[str, list[str | None]]:
-    return {c: [_as_text(table.c[c].type, row[c]) for row in rows] for c in columns}
+    arrays = {}
+    for column in columns:
+        kind = table.c[column].type
+        as_text = _memo(lambda value, kind=kind: _as_text(kind, value))
+        arrays[column] = [as_text(row[column]) for row in rows]
+    return arrays
 
 
 def _as_text(kind: Any, value: Any) -> str | None:
