@@ -167,17 +167,41 @@ class MentorRequest(Base):
     answered_at: Mapped[datetime | None]
 
 
+# Each kind of due work and the date that says when (see Relationship's indexes).
+DUE_DATES = {
+    "nudge": "nudge_due_on",
+    "check": "check_due_on",
+    "cycle": "cycle_due_on",
+    "stall": "stall_due_on",
+    "midpoint": "midpoint_due_on",
+    "end": "end_due_on",
+}
+
+
+def due_where(column: str) -> Any:
+    """The rows a due index holds. Queries say `status = 'active'` literally (not as a
+    bound parameter) so both databases' planners can prove it and use the index."""
+    return text(f"status = 'active' AND {column} IS NOT NULL")
+
+
+def due_index(kind: str, column: str) -> Index:
+    where = due_where(column)
+    return Index(
+        f"ix_mentoring_relationships_{kind}_due",
+        column,
+        postgresql_where=where,
+        sqlite_where=where,
+    )
+
+
 class Relationship(Base):
     __tablename__ = "mentoring_relationships"
     __table_args__ = (
         Index("ix_mentoring_relationships_status", "status", "scheme_id"),
-        # One index per kind of due work, so each sweep is a single range scan.
-        Index("ix_mentoring_relationships_nudge_due", "status", "nudge_due_on"),
-        Index("ix_mentoring_relationships_check_due", "status", "check_due_on"),
-        Index("ix_mentoring_relationships_cycle_due", "status", "cycle_due_on"),
-        Index("ix_mentoring_relationships_stall_due", "status", "stall_due_on"),
-        Index("ix_mentoring_relationships_midpoint_due", "status", "midpoint_due_on"),
-        Index("ix_mentoring_relationships_end_due", "status", "end_due_on"),
+        # One index per kind of due work, so each sweep is a single range scan. Only
+        # active pairs with that date set are in it: closed pairs and empty dates cost
+        # the writes of a sweep nothing, and an update that clears a date leaves it.
+        *(due_index(kind, column) for kind, column in DUE_DATES.items()),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     case,
     delete,
     func,
+    literal_column,
     or_,
     select,
     update,
@@ -699,6 +700,10 @@ class DuePair:
 DUE_KINDS = ("nudge", "check", "missed", "stall", "midpoint", "end")
 
 
+# Written into the SQL, not bound: the due indexes hold active pairs only (models.due_where).
+ACTIVE = Relationship.status == literal_column("'active'")
+
+
 def _due_column(kind: str) -> Any:
     return {
         "nudge": Relationship.nudge_due_on,
@@ -745,7 +750,7 @@ def due_query(kind: str, today: date, limit: int) -> Any:
         .join(Scheme, Scheme.id == Relationship.scheme_id)
         .join(mentor, mentor.id == Relationship.mentor_id)
         .join(mentee, mentee.id == Relationship.mentee_id)
-        .where(Relationship.status == "active", reached)
+        .where(ACTIVE, reached)
         .order_by(column)  # the index's own order: no sort step
         .limit(limit)
     )
