@@ -21,10 +21,9 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import translate
-from adapters.slack.answer import Answer
+from adapters.slack.answer import Answer, Hooks
 from adapters.slack.manifest import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH, SHORTCUTS
 from adapters.slack.modals import with_live_count
 from adapters.slack.oauth import DatabaseInstallationStore, SignedStateStore
@@ -83,6 +82,7 @@ class SlackAdapter:
         self.store = store
         self.profiles = Profiles(runtime)
         self.pages = Pager(runtime.sessions, runtime.clock)
+        self.hooks = Hooks()
         self.pending: set[asyncio.Future[Any]] = set()
         self.socket: Any = None
         self.bolt = self._build()
@@ -151,6 +151,7 @@ class SlackAdapter:
         if self.socket is not None:
             await self.socket.close_async()
         await self.drain()
+        await self.hooks.close()
 
     async def drain(self) -> None:
         """Wait for answers still being delivered after their ack (tests, shutdown)."""
@@ -195,7 +196,7 @@ class SlackAdapter:
             inbound = replace(inbound, profile=profile, synced=Synced(conversation_of(origin)))
         responses = await core.handle(self.runtime, inbound)
         try:
-            return await Answer(client, origin, self.pages).deliver(responses)
+            return await Answer(client, origin, self.pages, self.hooks).deliver(responses)
         except Exception:  # after the turn: never let Bolt turn this into a 404/500
             reference = secrets.token_hex(4)
             log.exception("answering on Slack failed [ref %s]", reference)
@@ -210,7 +211,7 @@ class SlackAdapter:
         try:
             origin, _ = translate.from_block_action(body)
             page = await self.pages.page(value, origin.user_id)
-            await Answer(client, origin, self.pages).show_page(page)
+            await Answer(client, origin, self.pages, self.hooks).show_page(page)
         except Exception:  # never let Bolt answer 404/500 for us
             log.exception("showing a page of a long reply failed")
         await ack()
@@ -234,7 +235,7 @@ class SlackAdapter:
             if not body or not origin.response_url:
                 return
             text = body.get("text") or LATE_FORM
-            await AsyncWebhookClient(origin.response_url).send_dict(
+            await self.hooks.to(origin.response_url).send_dict(
                 {"response_type": "ephemeral", "text": text, "blocks": body.get("blocks", [])}
             )
         except Exception:

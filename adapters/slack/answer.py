@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from aiohttp import ClientError
+from aiohttp import ClientError, ClientSession
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -49,13 +49,33 @@ def merge(messages: list[Message]) -> Message | None:
     return Message(text="\n\n".join(m.text for m in messages), blocks=blocks)
 
 
+class Hooks:
+    """response_url posts over one kept-alive HTTP session: a session of its own per post
+    (slack_sdk's default) costs a new connection and its set-up on every answer."""
+
+    def __init__(self) -> None:
+        self._session: ClientSession | None = None
+
+    def to(self, url: str) -> AsyncWebhookClient:
+        if self._session is None or self._session.closed:
+            self._session = ClientSession()
+        return AsyncWebhookClient(url, session=self._session)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+
 class Answer:
     """Delivers one turn's responses for one origin."""
 
-    def __init__(self, client: AsyncWebClient, origin: Origin, pages: Pager) -> None:
+    def __init__(
+        self, client: AsyncWebClient, origin: Origin, pages: Pager, hooks: Hooks | None = None
+    ) -> None:
         self.client = client
         self.origin = origin
         self.pages = pages
+        self.hooks = hooks or Hooks()
 
     async def deliver(self, responses: list[Response]) -> Body | None:
         private = [r.message for r in responses if isinstance(r, Reply) and r.private]
@@ -314,7 +334,7 @@ class Answer:
 
     async def _send_hook(self, body: Body) -> bool:
         assert self.origin.response_url
-        hook = AsyncWebhookClient(self.origin.response_url)
+        hook = self.hooks.to(self.origin.response_url)
         try:
             result = await hook.send_dict(body)
         except (ClientError, TimeoutError) as problem:
