@@ -6,10 +6,12 @@ an evaluation, most with nothing due, and a tenth closed. One sweep is the
 mentoring job at the first tick of the day (everything due that day at once),
 writing its outbox rows; delivery is not included (bench_dispatch measures it).
 
-Target: <= 1 s at 100,000 on SQLite and on PostgreSQL, one query per kind of
+Target: <= 0.5 s at 100,000 on SQLite and on PostgreSQL, one query per kind of
 due work using its index (the EXPLAIN plans are printed), and time growing
 linearly with size. Beside each figure: the time the 10,000 sweep predicts
-when scaled linearly, and the same sweep with nothing due (the query floor).
+when scaled linearly, the same sweep with nothing due (the query floor), and
+the CPU seconds it took (this process, plus the PostgreSQL server processes
+serving it), which a shared, busy machine disturbs far less than wall time.
 
     .venv/bin/python benchmarks/bench_due_sweep.py [--sizes 10000,25000,50000,100000]
 """
@@ -43,7 +45,7 @@ from store.models import Member, OutboxMessage
 
 NOW = datetime(2026, 3, 2, 0, 5, tzinfo=UTC)  # just after midnight: the day's work at once
 TODAY = date(2026, 3, 2)
-TARGET_S = 1.0
+TARGET_S = 0.5
 BENCH_DB = "bm_bench_sweep"
 # Share of relationships with each kind of work due today (the rest have nothing due).
 MIX = {
@@ -186,9 +188,11 @@ async def one_sweep(url: str, size: int, postgres: bool) -> dict[str, object]:
         await settle(runtime)
         # A worker has run before: its connections and compiled queries are warm.
         assert await tick(runtime, NOW - timedelta(days=60)) == 0
+        cpu = await cpu_seconds(runtime)
         started = time.perf_counter()
         acted = await tick(runtime, NOW)
         seconds = time.perf_counter() - started
+        cpu = await cpu_seconds(runtime) - cpu
         started = time.perf_counter()
         again = await tick(runtime, NOW)  # nothing left due: the query floor
         floor = time.perf_counter() - started
@@ -197,6 +201,7 @@ async def one_sweep(url: str, size: int, postgres: bool) -> dict[str, object]:
         return {
             "size": size,
             "seconds": round(seconds, 3),
+            "cpu_seconds": round(cpu, 3),
             "empty_seconds": round(floor, 3),
             "acted": acted,
             "rerun_acted": again,
@@ -208,6 +213,30 @@ async def one_sweep(url: str, size: int, postgres: bool) -> dict[str, object]:
 
 
 max_size = 100_000
+
+
+async def cpu_seconds(runtime: Runtime) -> float:
+    """CPU used so far by this process and by the PostgreSQL backends serving its database
+    (read from /proc: the server runs on this machine)."""
+    used = time.process_time()
+    if runtime.engine.dialect.name != "postgresql":
+        return used
+    async with runtime.engine.connect() as connection:
+        pids = list(
+            await connection.scalars(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+            )
+        )
+    return used + sum(map(process_cpu, pids))
+
+
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of one process (0 if it is not on this machine)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def backend_url(backend: str, folder: str, size: int, server: str | None) -> str:
@@ -249,6 +278,7 @@ def main() -> None:
                     f"{run['size']:,}",
                     run["acted"],
                     run["seconds"],
+                    run["cpu_seconds"],
                     round(linear, 3),
                     run["empty_seconds"],
                     run["rerun_acted"],
@@ -258,6 +288,7 @@ def main() -> None:
         plan = last["plans"]
         figures[backend] = {
             "seconds": last["seconds"],
+            "cpu_seconds": last["cpu_seconds"],
             "empty_seconds": last["empty_seconds"],
             "growth_10x": round(float(last["seconds"]) / float(first["seconds"]), 2),  # type: ignore[arg-type]
             "sizes": {str(r["size"]): r["seconds"] for r in runs},
@@ -272,6 +303,7 @@ def main() -> None:
             "relationships",
             "acted on",
             "sweep s",
+            "CPU s",
             "linear from 10k s",
             "nothing due s",
             "re-run acted",

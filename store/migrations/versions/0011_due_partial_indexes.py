@@ -33,7 +33,9 @@ def upgrade() -> None:
         name = f"ix_{TABLE}_{kind}_due"
         where = sa.text(f"status = 'active' AND {column} IS NOT NULL")
         op.drop_index(name, table_name=TABLE)
-        op.create_index(name, TABLE, [column], postgresql_where=where, sqlite_where=where)
+        # status leads: without ANALYZE, SQLite would otherwise take the (status, scheme_id)
+        # index for `status = 'active'` and sort.
+        op.create_index(name, TABLE, ["status", column], postgresql_where=where, sqlite_where=where)
 
 
 def downgrade() -> None:
