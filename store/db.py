@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from store import writers
+from store import inline_sqlite, writers
 from store.types import RawJSON
 from store.writers import READ_FIRST, writers_of
 
@@ -45,14 +45,19 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("hide_parameters", True)
     kwargs.setdefault("json_serializer", _to_json)
     if is_sqlite(url):
-        if make_url(url).database not in (None, "", ":memory:"):
-            # Enough connections that readers never wait for one behind queued writers.
+        # Seconds a writer waits for another process's write lock (store/writers.py).
+        busy_seconds = kwargs.pop("busy_seconds", 30.0)
+        database = make_url(url).database
+        if database in (None, "", ":memory:"):
+            kwargs.setdefault("connect_args", {"timeout": busy_seconds})
+        else:
+            # Enough connections that readers never wait for one behind queued writers,
+            # each run on the event loop's thread (store/inline_sqlite.py).
             kwargs.setdefault("pool_size", 16)
             kwargs.setdefault("max_overflow", 32)
-        # Seconds a writer waits for another process's write lock (SQLite's busy handler).
-        kwargs.setdefault("connect_args", {"timeout": 30})
+            kwargs.setdefault("async_creator", inline_sqlite.connector(database))
         engine = create_async_engine(url, **kwargs)
-        writers.install(engine)
+        writers.install(engine, busy_seconds)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)

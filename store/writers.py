@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 import weakref
 from typing import Any
 
@@ -105,8 +106,13 @@ def is_write_conflict(problem: BaseException) -> bool:
     )
 
 
-def install(engine: AsyncEngine) -> None:
-    """WAL, and one writer at a time in this process (see the module's docstring)."""
+def install(engine: AsyncEngine, busy_seconds: float = 30.0) -> None:
+    """WAL, and one writer at a time in this process (see the module's docstring).
+
+    `busy_seconds`: how long a writer waits for another process's write lock. It
+    waits with asyncio sleeps, so the event loop serves everyone else meanwhile
+    (the connections' own busy handler would block it: see store/inline_sqlite.py).
+    """
     writers = _writers[engine.sync_engine] = Writers()
 
     def take(info: dict[str, Any]) -> None:
@@ -123,7 +129,8 @@ def install(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None  # we say BEGIN ourselves
+        if dbapi_connection.isolation_level is not None:
+            dbapi_connection.isolation_level = None  # we say BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -139,10 +146,24 @@ def install(engine: AsyncEngine) -> None:
             return
         take(connection.info)
         try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            begin_immediate(connection)
         except BaseException:
             give_back(connection.info)
             raise
+
+    def begin_immediate(connection: Any) -> None:
+        """Only another process can hold SQLite's write lock now: wait for it, politely."""
+        deadline = time.monotonic() + busy_seconds
+        pause = 0.001
+        while True:
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except DBAPIError as problem:
+                if not is_write_conflict(problem) or time.monotonic() > deadline:
+                    raise
+            await_only(asyncio.sleep(pause))
+            pause = min(pause * 2, 0.02)
 
     @event.listens_for(engine.sync_engine, "before_cursor_execute")
     def _before_write(

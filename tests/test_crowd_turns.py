@@ -8,10 +8,12 @@ must queue on the process's own writer lock, never meet in the busy handler.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from bot.clock import FixedClock
 from bot.context import Context
@@ -47,7 +49,7 @@ async def someone_else_writes(engine: object) -> None:
 
 @pytest.fixture
 async def crowd(database_url: str, clock: FixedClock) -> AsyncIterator[Harness]:
-    quick = {"connect_args": {"timeout": 0.05}} if is_sqlite(database_url) else {}
+    quick = {"busy_seconds": 0.05} if is_sqlite(database_url) else {}
     engine = make_engine(database_url, **quick)
     router = build_router()
     router.include(probe_router)
@@ -130,3 +132,32 @@ async def test_a_reading_turn_that_writes_after_another_writer_runs_again(
     again = await crowd.say("priya", "probe again")
     assert again.text == "Probed."
     assert probes[-1] == "again" and probes.count("again") == 1
+
+
+async def test_a_writer_waits_for_another_process_without_stopping_the_loop(
+    crowd: Harness,
+) -> None:
+    """Another process holds SQLite's write lock: our writer waits for it with asyncio sleeps
+    (the loop keeps answering readers meanwhile), then writes once the lock is free."""
+    url = crowd.runtime.settings.database_url
+    if not is_sqlite(url):
+        pytest.skip("PostgreSQL has no database-wide write lock")
+    await person(crowd, "priya")
+    await crowd.say("priya", "help")
+    patient = make_engine(url, busy_seconds=10)  # this runtime's 50 ms would give up
+    other_process = sqlite3.connect(make_url(url).database, isolation_level=None)
+    try:
+        other_process.execute("BEGIN IMMEDIATE")
+        other_process.execute("INSERT INTO institutions (short_name, name) VALUES ('x', 'X')")
+        writer = asyncio.create_task(someone_else_writes(patient))
+        reader = await crowd.say("priya", "help")  # answered while the writer waits
+        assert "Here is what you can ask me" in reader.text
+        assert not writer.done()
+        other_process.execute("COMMIT")
+        await writer
+    finally:
+        other_process.close()
+        await patient.dispose()
+    async with crowd.runtime.sessions() as session:
+        names = set(await session.scalars(select(Institution.short_name)))
+    assert {"x", "other"} <= names
