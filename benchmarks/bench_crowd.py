@@ -61,7 +61,7 @@ from benchmarks._common import percentile, print_json, print_table
 SECRET = "bench-crowd-secret"
 TOKEN = "xoxb-bench"
 TEAM = "T1"
-TENANT = "bench-tenant"
+TENANT = "bench-tenant"  # as bench_broadcast's
 LEVELS = (1, 8, 32)
 KINDS = ("help", "find", "rsvp")
 TEAMS_LEVEL = 16
@@ -377,13 +377,13 @@ async def prepare(
     from sqlalchemy import func, insert, select
 
     from bot.harness import Harness
-    from bot.runtime import Runtime
+    from bot.root import create_runtime
     from bot.settings import Settings
     from handlers.mentoring.matching import WEIGHTS
     from store import demo
     from store.models import Member, PlatformIdentity, RoleGrant
 
-    runtime = Runtime.create(Settings(_env_file=None, database_url=database_url))  # type: ignore[call-arg]
+    runtime = create_runtime(Settings(_env_file=None, database_url=database_url))  # type: ignore[call-arg]
     now = datetime.now(UTC)
     try:
         async with runtime.sessions() as session, session.begin():
@@ -430,8 +430,8 @@ async def prepare(
         network = Network(
             champion=str(champion),
             champion_slack="UCHAMP",
-            matrix_users=[f"U{n}" for n in range(1, members + 1) if n % 10][:400],
-            teams_users=[f"aad-{n}" for n in range(10, members + 1, 10)][:200],
+            matrix_users=[f"U{start_id + n}" for n in range(1, members + 1) if n % 10][:400],
+            teams_users=[f"aad-{start_id + n}" for n in range(10, members + 1, 10)][:200],
             finders=[f"UFIND{m}" for m in finders],
             known=members,
         )
@@ -444,25 +444,11 @@ async def prepare(
 
 
 def identity(member_id: int, n: int, service_url: str, now: datetime) -> dict[str, Any]:
-    if n % 10:
-        return slack_identity(member_id, f"U{n}", now, as_row=True)  # type: ignore[return-value]
-    reference = {
-        "bot": {"id": "28:benchmate", "name": "Benchmate"},
-        "user": {"id": f"29:aad-{n}"},
-        "conversation": {"id": f"a:personal-aad-{n}", "tenantId": TENANT},
-        "channelId": "msteams",
-        "serviceUrl": service_url,
-    }
-    return dict(
-        member_id=member_id,
-        platform="teams",
-        workspace=TENANT,
-        user_id=f"aad-{n}",
-        conversation={"scope": "personal", "reference": reference},
-        profile_synced_at=now,
-        last_seen_at=now - timedelta(days=1),
-        created_at=now,
-    )
+    """As bench_broadcast makes them (nine in ten on Slack), known and seen yesterday."""
+    from benchmarks.bench_broadcast import identity as broadcast_identity
+
+    found = broadcast_identity(member_id, "teams" if n % 10 == 0 else "slack", service_url, now)
+    return found | {"profile_synced_at": now, "last_seen_at": now - timedelta(days=1)}
 
 
 def slack_identity(member_id: int, user: str, now: datetime, as_row: bool = False) -> Any:
