@@ -29,11 +29,11 @@ class Cursor:
     async def __aexit__(self, *_: object) -> None:
         self._cursor.close()
 
-    async def execute(self, sql: str, parameters: Iterable[Any] = ()) -> Cursor:
+    async def execute(self, sql: str, parameters: Any = ()) -> Cursor:
         self._cursor.execute(sql, parameters)
         return self
 
-    async def executemany(self, sql: str, parameters: Iterable[Iterable[Any]]) -> Cursor:
+    async def executemany(self, sql: str, parameters: Iterable[Any]) -> Cursor:
         self._cursor.executemany(sql, parameters)
         return self
 

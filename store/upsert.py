@@ -46,11 +46,11 @@ async def insert_ignore_many(
         result = await session.execute(statement, _arrays(table, columns, rows))
         return len(result.all())
     columns = list(rows[0])
-    statement = (
+    inserting = (
         f"INSERT INTO {table.name} ({', '.join(map(_quoted, columns))}) "
         f"VALUES ({', '.join('?' for _ in columns)}) ON CONFLICT DO NOTHING"
     )
-    return await _executemany(session, statement, table, columns, rows)
+    return await _executemany(session, inserting, table, columns, rows)
 
 
 async def update_many(
@@ -77,8 +77,8 @@ async def update_many(
             await session.execute(statement, _arrays(table, every, rows))
         else:
             assignments = ", ".join(f"{_quoted(c)} = ?" for c in columns)
-            statement = f"UPDATE {table.name} SET {assignments} WHERE {_quoted(key.name)} = ?"
-            await _executemany(session, statement, table, [*columns, key.name], rows)
+            updating = f"UPDATE {table.name} SET {assignments} WHERE {_quoted(key.name)} = ?"
+            await _executemany(session, updating, table, [*columns, key.name], rows)
 
 
 # --- SQLite: the driver binds every row --------------------------------------------------
@@ -102,7 +102,7 @@ async def _executemany(
     ]
     params = [tuple(f(row[c]) for f, c in zip(convert, columns, strict=True)) for row in rows]
     connection = await session.connection()
-    result = await connection.exec_driver_sql(statement, params)  # type: ignore[arg-type]
+    result = await connection.exec_driver_sql(statement, params)
     return int(result.rowcount)
 
 

@@ -38,6 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from store.audience import includes, interests_of
@@ -381,15 +382,18 @@ async def answer(
     if wanted not in ("going", "maybe", "not_going"):
         raise ValueError(f"not an answer: {wanted}")
     await _lock(session, found)
-    mine = await rsvp_of(session, found.id, member_id)
+    counted = wanted == "going" and found.capacity is not None
+    if counted:
+        mine, tally = await _mine_and_tally(session, found.id, member_id)
+    else:
+        mine, tally = await rsvp_of(session, found.id, member_id), None
     previous = mine.answer if mine else None
     if wanted == "going" and previous in ("going", "waitlist"):
         return Answered(previous, previous, await _place(session, found.id, mine))
     new, position, place = wanted, None, None
-    if wanted == "going" and found.capacity is not None:
-        tally = await _tally(session, found.id)
-        if tally.going >= found.capacity:  # full: last in line, behind everyone waiting
-            new, position, place = "waitlist", tally.last_position + 1, tally.waiting + 1
+    if tally is not None and found.capacity is not None and tally.going >= found.capacity:
+        # full: last in line, behind everyone waiting
+        new, position, place = "waitlist", tally.last_position + 1, tally.waiting + 1
     if mine is None:
         mine = EventRsvp(event_id=found.id, member_id=member_id)
         session.add(mine)
@@ -414,18 +418,30 @@ class Tally:
     last_position: int  # the highest waitlist position ever given (promoted ones keep theirs)
 
 
-async def _tally(session: AsyncSession, event_id: int) -> Tally:
-    """Places taken and the queue, in one pass over the event's answers (its index)."""
+async def _mine_and_tally(
+    session: AsyncSession, event_id: int, member_id: int
+) -> tuple[EventRsvp | None, Tally]:
+    """This member's answer, and places taken and the queue (one pass over the event's
+    answers, its index), in one round trip: every one made under the lock holds it."""
+    tally = (
+        select(
+            func.count().filter(EventRsvp.answer == "going").label("going"),
+            func.count().filter(EventRsvp.answer == "waitlist").label("waiting"),
+            func.max(EventRsvp.position).label("last"),
+        )
+        .where(EventRsvp.event_id == event_id)
+        .subquery()
+    )
+    mine = aliased(EventRsvp)
     row = (
         await session.execute(
-            select(
-                func.count().filter(EventRsvp.answer == "going"),
-                func.count().filter(EventRsvp.answer == "waitlist"),
-                func.coalesce(func.max(EventRsvp.position), 0),
-            ).where(EventRsvp.event_id == event_id)
+            select(mine, tally.c.going, tally.c.waiting, tally.c.last)
+            .select_from(tally)
+            .outerjoin(mine, and_(mine.event_id == event_id, mine.member_id == member_id))
         )
     ).one()
-    return Tally(*row)
+    found, going, waiting, last = row
+    return found, Tally(going, waiting, last or 0)
 
 
 async def promote(session: AsyncSession, found: Event, now: datetime) -> list[tuple[int, int]]:
