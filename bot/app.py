@@ -1,4 +1,4 @@
-"""The aiohttp application: health, published files, the features' downloads, and the
+"""The aiohttp application: health, published files and the features' downloads, and the
 platform routes the composition root (bot/root.py) hands in."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from aiohttp import web
 from bot.downloads import mount_downloads
 from bot.health import RUNTIME, healthz
 from bot.runtime import Runtime
-from bot.served_files import stored_file
+from bot.served_files import PUBLISHED
 
 Mount = Callable[[web.Application, Runtime], None]
 
@@ -19,8 +19,7 @@ def web_app(runtime: Runtime, mounts: Iterable[Mount] = ()) -> web.Application:
     app = web.Application()
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", healthz)
-    app.router.add_get("/files/{token}/{filename}", stored_file)
-    mount_downloads(app, runtime.router.downloads)
+    mount_downloads(app, [PUBLISHED, *runtime.router.downloads])
     for mount in mounts:  # each platform adds its routes (POST /slack/events, /api/messages)
         mount(app, runtime)
     return app

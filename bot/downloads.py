@@ -39,14 +39,17 @@ def _serve(download: Download):
             log.warning("download: database unavailable (%s)", type(problem).__name__)
             raise web.HTTPServiceUnavailable(text="Please try again in a minute.") from None
         if found is None:
-            raise web.HTTPNotFound(text="No such file.")
+            raise web.HTTPNotFound(text="No such file, or its link has expired.")
         return web.Response(
             body=found.data,
             content_type=found.content_type,
             charset=found.charset,
             headers={
-                "Content-Disposition": f'attachment; filename="{found.filename}"',
-                "Cache-Control": "no-cache",
+                "Content-Disposition": (
+                    f'{"inline" if found.inline else "attachment"}; filename="{found.filename}"'
+                ),
+                "Cache-Control": found.cache,
+                "X-Content-Type-Options": "nosniff",
             },
         )
 

@@ -89,6 +89,8 @@ class FileBody:
     content_type: str
     filename: str
     charset: str | None = None
+    inline: bool = False  # shown in the browser (a picture) rather than saved
+    cache: str = "no-cache"  # Cache-Control: a file that follows changes is never cached
 
 
 # Holds back a queued message at send time: a reason (the row is skipped), or None.
