@@ -21,7 +21,6 @@ from store import files
 from store.files import StoredFile
 
 DEFAULT_LIFETIME = timedelta(days=30)
-TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 _UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 PNG = "image/png"
