@@ -11,7 +11,7 @@ from handlers.mentoring.matching import WEIGHTS
 from store.mentoring.models import Relationship
 from store.models import Member
 from tests.mentoring_network import join, member_id, network, outbox_for, paired
-from tests.test_nudges import START, agreed_and_met, on_day
+from tests.test_nudges import START, agreed_and_met, on_day, pair
 
 
 def test_remind_me_next_week_never_lands_on_a_bank_holiday() -> None:
@@ -116,3 +116,37 @@ async def test_the_demo_network_holds_events_on_working_days(harness: Harness) -
         day = event.starts_at.astimezone(UTC).date()
         assert day.weekday() < 5, (event.title, day)
         assert (day.month, day.day) not in ((12, 25), (12, 26), (1, 1)), (event.title, day)
+
+
+async def test_a_mentor_is_reminded_the_day_before_a_request_lapses(harness: Harness) -> None:
+    from tests.mentoring_network import ask
+
+    ids = await network(harness)
+    await join(harness, "priya", ids["northmoor"], "mentee", specialisms="lc-ms")
+    await join(harness, "farah", ids["calderbridge"], "mentor", specialisms="lc-ms")
+    await ask(harness, "priya", "farah")  # three days to answer, from Monday 10:00
+    await on_day(harness, START + timedelta(days=1))
+    assert not await outbox_for(harness, "farah", "mentor.request_reminder:")
+    await on_day(harness, START + timedelta(days=2), hour=11)
+    await on_day(harness, START + timedelta(days=2), hour=12)
+    [reminder] = await outbox_for(harness, "farah", "mentor.request_reminder:")
+    assert "closes on Thursday 5 March" in reminder.payload["text"]
+
+
+async def test_both_of_a_pair_are_reminded_the_day_before_a_booked_meeting(
+    harness: Harness,
+) -> None:
+    first = START + timedelta(days=3)
+    await agreed_and_met(harness, first)
+    booked = first + timedelta(days=10)
+    async with harness.runtime.sessions() as session, session.begin():
+        relationship = await session.get(Relationship, (await pair(harness)).id)
+        assert relationship is not None
+        schedule.apply(relationship, schedule.after_booking(booked))
+    await on_day(harness, booked - timedelta(days=2))
+    assert not await outbox_for(harness, "priya", "meeting.reminder:")
+    await on_day(harness, booked - timedelta(days=1))
+    await on_day(harness, booked - timedelta(days=1), hour=14)
+    for handle, other in (("priya", "Farah"), ("farah", "Priya")):
+        [reminder] = await outbox_for(harness, handle, "meeting.reminder:")
+        assert f"you're meeting {other} tomorrow" in reminder.payload["text"]

@@ -11,8 +11,11 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import outbox
+from bot.outbox import Queued
 from bot.runtime import Runtime
+from bot.ui import Button, text_message
 from handlers.mentoring import evaluations, nudges
+from handlers.mentoring.common import card
 from handlers.mentoring.requests import next_suggestion
 from handlers.mentoring.router import router
 from store.mentoring import queries as store
@@ -25,9 +28,47 @@ async def tick(runtime: Runtime, now: datetime) -> int:
     # Evaluations first: the end of a pair's time stops the booking nudges of that day.
     return (
         await expire_requests(runtime, now)
+        + await remind_before(runtime, now)
         + await prompt_evaluations(runtime, now)
         + await meeting_rhythm(runtime, now)
     )
+
+
+REQUEST_REMINDER = timedelta(days=1)  # before a request to a mentor lapses
+
+
+async def remind_before(runtime: Runtime, now: datetime) -> int:
+    """A day before: the mentor of a request about to lapse, and both of a pair meeting
+    tomorrow. Each reminder's outbox key makes it once, however often the tick runs."""
+    zone = ZoneInfo(runtime.settings.benchmate_timezone)
+    tomorrow = now.astimezone(zone).date() + timedelta(days=1)
+    queued: list[Queued] = []
+    async with runtime.sessions() as session, session.begin():
+        for request in await store.requests_expiring(session, now, REQUEST_REMINDER):
+            names = await store.names_of(session, [request.mentee_id])
+            by = request.expires_at.astimezone(zone)
+            value = str(request.id)
+            text = (
+                f"A gentle reminder: {names[request.mentee_id]} asked you to be their mentor, "
+                f"and the request closes on {by:%A %-d %B at %H:%M}. Either answer is fine."
+            )
+            message = card(
+                text,
+                Button(label="Accept", action_id="mentor.accept", value=value, style="primary"),
+                Button(label="Decline", action_id="mentor.decline", value=value),
+            )
+            key = f"mentor.request_reminder:{request.id}"
+            queued.append(Queued(key, "mentor", message, member_id=request.mentor_id))
+        for pair in await store.meetings_on(session, tomorrow):
+            for member_id, other in (
+                (pair.mentee_id, pair.mentor_name),
+                (pair.mentor_id, pair.mentee_name),
+            ):
+                text = f"Reminder: you're meeting {other} tomorrow, {tomorrow:%A %-d %B}."
+                key = f"meeting.reminder:{pair.id}:{tomorrow}:{member_id}"
+                kind = nudges.KIND if member_id == pair.mentee_id else "mentor"
+                queued.append(Queued(key, kind, text_message(text), member_id=member_id))
+        return await outbox.enqueue_many(session, queued, now)
 
 
 async def meeting_rhythm(runtime: Runtime, now: datetime) -> int:

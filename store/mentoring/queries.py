@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -493,6 +493,30 @@ def lapsed_query(now: datetime, limit: int) -> Any:
 
 async def lapsed_requests(session: AsyncSession, now: datetime, limit: int = 200) -> list[int]:
     return list(await session.scalars(lapsed_query(now, limit)))
+
+
+async def requests_expiring(
+    session: AsyncSession, now: datetime, within: timedelta, limit: int = 500
+) -> list[MentorRequest]:
+    """Pending requests whose answer-by time falls in the next `within` (index: status, expiry)."""
+    rows = await session.scalars(
+        select(MentorRequest)
+        .where(
+            MentorRequest.status == "pending",
+            MentorRequest.expires_at > now,
+            MentorRequest.expires_at <= now + within,
+        )
+        .order_by(MentorRequest.expires_at)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def meetings_on(session: AsyncSession, day: date, limit: int = 20_000) -> list[DuePair]:
+    """Active pairs with a meeting booked on `day`: its check-in is the day after, indexed."""
+    query = due_query("check", day + timedelta(days=1), limit)
+    query = query.where(Relationship.check_due_on == day + timedelta(days=1))
+    return [DuePair(*row) for row in (await session.execute(query)).all()]
 
 
 async def expire_request(session: AsyncSession, request_id: int, now: datetime) -> bool:
