@@ -20,17 +20,22 @@ surveys) asks this module what it may show, and nothing else decides it:
   not cover everyone (a filter) counts "everyone else" as a hidden sibling.
 
 `release()` is the API: give it whether the round is closed, how many answers and
-receipts and comments it holds, and the per-group counts of every breakdown a reader
-can request; it returns what may be shown. The older helpers (`can_show`,
-`shown_groups`) stay for single checks.
+receipts and comments it holds, and every breakdown a reader can request; it returns
+what may be shown. A breakdown's groups are given as counts when breakdowns cannot
+nest in one another (one breakdown, or several of the whole population by different
+attributes with no filter), or as the sets of answers (any labels: positions in a
+list) in each group when they can (filters, nested breakdowns): then every shown
+group is also checked against every other shown or derivable group, so no answer
+is isolated by subtracting a group of one breakdown from a group of another. The
+older helpers (`can_show`, `shown_groups`) stay for single checks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Collection, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 MIN_FOR_SCORES = 5
 MIN_FOR_TEXT = 10
@@ -100,7 +105,9 @@ def release(
     answers: int,
     answered: int,
     comments: int = 0,
-    breakdowns: Mapping[str, Mapping[Hashable, int]] | None = None,
+    breakdowns: Mapping[str, Mapping[Any, int]]
+    | Mapping[str, Mapping[Any, Collection[Any]]]
+    | None = None,
 ) -> Release:
     """What may be shown of a round: `answers` stored, `answered` distinct receipts,
     `comments` non-empty comments, and the answers per group of each breakdown a
@@ -121,10 +128,15 @@ def release(
             why_not=f"Too few answers to show without identifying anyone "
             f"(results appear from {MIN_FOR_SCORES}).",
         )
-    groups = {
-        name: frozenset(_shown_of_breakdown(counts, answers))
-        for name, counts in (breakdowns or {}).items()
-    }
+    given = breakdowns or {}
+    if any(not isinstance(n, int) for groups in given.values() for n in groups.values()):
+        shown = _shown_of_sets(given, answers)  # type: ignore[arg-type]
+    else:
+        shown = {
+            name: _shown_of_breakdown(counts, answers)  # type: ignore[arg-type]
+            for name, counts in given.items()
+        }
+    groups = {name: frozenset(g) for name, g in shown.items()}
     return Release(True, answers, True, can_show(min(comments, answers), "text"), groups)
 
 
@@ -136,6 +148,57 @@ def _shown_of_breakdown(counts: Mapping[Hashable, int], total: int) -> set[Hasha
     if covered < total:
         everyone[EVERYONE_ELSE] = total - covered
     return shown_groups(everyone) - {EVERYONE_ELSE}
+
+
+def _shown_of_sets(
+    breakdowns: Mapping[str, Mapping[Hashable, Collection[Hashable]]], answers: int
+) -> dict[str, set[Hashable]]:
+    """Suppression across breakdowns given as sets of answers: each breakdown's own rule,
+    then, until nothing changes, hide any shown group that differs from another shown or
+    derivable group (the whole, or the whole less a breakdown's shown groups) by between
+    one and `MIN_FOR_SCORES - 1` answers."""
+    cells = {
+        (name, group): frozenset(members)
+        for name, groups in breakdowns.items()
+        for group, members in groups.items()
+    }
+    listed = frozenset().union(*cells.values()) if cells else frozenset()
+    # Answers in no group of any breakdown still count towards the whole.
+    everyone = listed | {(EVERYONE_ELSE, n) for n in range(answers - len(listed))}
+    total = len(everyone)
+    shown = {
+        name: _shown_of_breakdown({g: len(m) for g, m in groups.items()}, total)
+        for name, groups in breakdowns.items()
+    }
+    floor = MIN_FOR_SCORES
+    while True:
+        visible = {(n, g): cells[(n, g)] for n, gs in shown.items() for g in gs}
+        derived = [everyone] + [
+            everyone - frozenset().union(*(cells[(n, g)] for g in gs)) for n, gs in shown.items()
+        ]
+        clash = next(
+            (
+                key
+                for key, cell in sorted(visible.items(), key=lambda kv: (len(kv[1]), str(kv[0])))
+                for other in [*visible.values(), *derived]
+                if cell != other
+                and (cell < other or other < cell)
+                and 0 < len(cell ^ other) < floor
+            ),
+            None,
+        )
+        if clash is None:
+            return shown
+        name, group = clash
+        shown[name].discard(group)
+        counts = {g: len(cells[(name, g)]) for g in breakdowns[name]}
+        shown[name] = _shown_of_breakdown({g: n for g, n in counts.items()}, total) & shown[name]
+        hidden = sum(counts[g] for g in counts if g not in shown[name])
+        covered_hidden = hidden + (total - sum(counts.values()))
+        while shown[name] and 0 < covered_hidden < floor:
+            smallest = min(shown[name], key=lambda g: (counts[g], str(g)))
+            shown[name].discard(smallest)
+            covered_hidden += counts[smallest]
 
 
 def keeps(answers: int, comments: int) -> tuple[bool, bool]:

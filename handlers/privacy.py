@@ -23,6 +23,14 @@ PAUSED_NOTE = (
     "Anything that would have reached you meanwhile is dropped, not saved up; "
     "type home to see what is waiting for you."
 )
+ANONYMOUS_NOTE = (
+    "Anonymous answers are kept apart from the note "
+    "that you answered, with no name, time or order that leads back to you, so nobody — "
+    "admins included — can see who gave them. Results appear only once answering has "
+    "closed (event feedback: two weeks after the event; evaluations: four weeks after the "
+    "quarter they fell due), from at least 5 answers, comments from at least 10 comments, "
+    "and never change after."
+)
 RESUMED_NOTE = "Welcome back — I'll send you reminders and nudges again."
 
 
@@ -75,12 +83,7 @@ def privacy_intro(words: set[str]) -> str:
     used = ", ".join(name for word, name in FEATURES.items() if word in words)
     intro = "This is what I keep about you, besides what you do in features you use"
     intro += f" ({used})." if used else "."
-    if "pulse" in words:
-        intro += (
-            " Anonymous survey answers are stored with no link to you, so nobody — "
-            "admins included — can see who gave them."
-        )
-    return intro
+    return f"{intro} {ANONYMOUS_NOTE}"
 
 
 async def privacy_card(ctx: Context) -> Message:

@@ -17,7 +17,7 @@ import random
 import secrets
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, String, Table, delete, insert, select
+from sqlalchemy import BigInteger, Integer, String, Table, cast, delete, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
@@ -40,6 +40,27 @@ class SealedRound(Base):
     __tablename__ = "anonymous_sealed_rounds"
 
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
+
+
+def sealed(key: ColumnElement[str]) -> ColumnElement[bool]:
+    """A clause: the round named by this key expression is sealed. Aggregates across rounds
+    (network figures) count sealed rounds only, so they move a whole round at a time."""
+    return select(SealedRound.key).where(SealedRound.key == key).exists()
+
+
+def event_round(event_id: Any) -> ColumnElement[str]:
+    return literal("event:") + cast(event_id, String)
+
+
+def evaluation_round(scheme_id: Any, stage: Any, round_: Any) -> ColumnElement[str]:
+    return (
+        literal("evaluation:")
+        + cast(scheme_id, String)
+        + literal(":")
+        + stage
+        + literal(":")
+        + round_
+    )
 
 
 async def is_sealed(session: AsyncSession, key: str) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,9 +10,16 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import demo_data
+from store.anonymous import random_key
 from store.audience import audience as reach
 from store.events import queries as events
-from store.events.models import EventAttendance, EventDelivery, EventFeedback, EventRsvp
+from store.events.models import (
+    EventAttendance,
+    EventDelivery,
+    EventFeedback,
+    EventFeedbackReceipt,
+    EventRsvp,
+)
 from store.members import grant_role
 from store.mentoring import queries as mentoring
 from store.mentoring.models import Meeting, MentorRequest, Relationship
@@ -226,12 +232,15 @@ async def seed_history(
                 member_id=handles[h],
                 how="checkin",
                 recorded_at=starts,
-                feedback_given=index < answered,
             )
-            for index, h in enumerate(plan["came"])
+            for h in plan["came"]
         )
         session.add_all(
-            EventFeedback(id=uuid.uuid4().hex, event_id=event.id, score=score, comment=None)
+            EventFeedbackReceipt(event_id=event.id, member_id=handles[h])
+            for h in plan["came"][:answered]
+        )
+        session.add_all(
+            EventFeedback(id=random_key(), event_id=event.id, score=score, comment=None)
             for score in plan["feedback"]
         )
     scheme_id = await session.scalar(select(mentoring.Scheme.id))

@@ -35,10 +35,11 @@ class Round:
         self.receipts.add(person)
         self.answers.append((len(self.answers), role, place, comment))
 
-    def breakdowns(self) -> dict[str, dict[object, int]]:
-        by_role = {r: sum(1 for a in self.answers if a[1] == r) for r in ROLES}
-        by_place = {p: sum(1 for a in self.answers if a[2] == p) for p in PLACES}
-        leeds = {r: sum(1 for a in self.answers if a[1] == r and a[2] == "Leeds") for r in ROLES}
+    def breakdowns(self) -> dict[str, dict[object, set[int]]]:
+        """Every breakdown the reader may ask for, as the answers in each group."""
+        by_role = {r: {a[0] for a in self.answers if a[1] == r} for r in ROLES}
+        by_place = {p: {a[0] for a in self.answers if a[2] == p} for p in PLACES}
+        leeds = {r: {a[0] for a in self.answers if a[1] == r and a[2] == "Leeds"} for r in ROLES}
         return {"role": by_role, "place": by_place, "Leeds by role": leeds}
 
     def view(self) -> list[frozenset[int]]:
@@ -69,8 +70,6 @@ class Round:
             ]
             seen += groups
             seen.append(everyone - frozenset().union(*groups))
-        if shown.text:
-            seen.append(frozenset(a[0] for a in self.answers if a[3]))
         return [s for s in seen if s]
 
 

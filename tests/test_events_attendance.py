@@ -67,15 +67,20 @@ async def test_attendance_checkin_feedback_and_reports(harness: Harness, clock: 
     assert "already given feedback" in again.text
 
     report = await harness.press("dan", "event.report", str(event.id))
-    assert "6 came. 4 gave feedback." in report.text
-    assert "Scores show once at least 5" in report.text and "Average" not in str(report.messages)
+    assert "6 came. Feedback is open until Tuesday 24 March" in report.text
+    assert "(4 answered so far)" in report.text and "Average" not in str(report.messages)
     form = (await harness.press("walkin", "event.feedback", str(event.id))).form
     assert form is not None
     await harness.submit("walkin", form, {"score": "3"})
     report = await harness.press("dan", "event.report", str(event.id))
+    assert "Average" not in str(report.messages)  # still open: nothing moves in front of anyone
+
+    clock.set(at("2026-03-24T16:00"))
+    report = await harness.press("dan", "event.report", str(event.id))
     shown = str(report.messages)
+    assert "6 came. 5 people gave feedback." in report.text
     assert "4.2 out of 5 (5 answers)" in shown
-    assert "Great kit" not in shown and "at least 10 people" in shown
+    assert "Great kit" not in shown and "at least 10 people wrote one" in shown
 
     network = await harness.say("dan", "event report")
     assert "1 events held, 6 attendances." in network.text

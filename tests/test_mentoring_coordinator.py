@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy import select
 
 from bot.harness import Harness
-from store.mentoring.models import EvaluationResponse, MatchDraft, MentorRequest
+from store.anonymous import random_key
+from store.mentoring.models import (
+    EvaluationResponse,
+    EvaluationReturn,
+    MatchDraft,
+    MentorRequest,
+    Relationship,
+)
+from store.models import Member
 from tests.helpers import make_member
 from tests.mentoring_network import accept, ask, join, member_id, network, outbox_for, text_of
 
@@ -157,17 +163,40 @@ async def test_report_counts_and_csv(harness: Harness) -> None:
     assert (await harness.say("morgan", "mentor report csv")).text == csv_turn.text
 
 
-async def add_responses(harness: Harness, scheme: int, role: str, n: int, comment: str) -> None:
+async def add_responses(
+    harness: Harness, scheme: int, role: str, n: int, comment: str, round_: str = "2025Q4"
+) -> None:
+    """n answers of one role in a round, each with its receipt (a pair of its own)."""
+    now = harness.runtime.clock.now()
     async with harness.runtime.sessions() as session, session.begin():
         for _ in range(n):
+            mentor, mentee = (Member(display_name=n, created_at=now, updated_at=now) for n in "AB")
+            session.add_all([mentor, mentee])
+            await session.flush()
+            pair = Relationship(
+                scheme_id=scheme, mentor_id=mentor.id, mentee_id=mentee.id, started_at=now
+            )
+            session.add(pair)
+            await session.flush()
+            who = mentor.id if role == "mentor" else mentee.id
+            session.add(
+                EvaluationReturn(
+                    relationship_id=pair.id,
+                    member_id=who,
+                    stage="midpoint",
+                    round=round_,
+                    returned_on=now.date(),
+                )
+            )
             session.add(
                 EvaluationResponse(
-                    id=uuid.uuid4().hex,
+                    id=random_key(),
                     scheme_id=scheme,
                     stage="midpoint",
+                    round=round_,
                     role=role,
                     scores={"useful": 4, "meetings": 3, "objectives": 5},
-                    comment=comment,
+                    comment=comment or None,
                 )
             )
 
@@ -176,18 +205,18 @@ async def test_report_shows_evaluations_only_under_the_anonymity_rule(harness: H
     ids = await network(harness)
     await add_responses(harness, ids["scheme"], "mentee", 3, "Secret detail")
     few = (await harness.say("morgan", "mentor report")).text
-    assert "3 returned — too few" in few and "useful" not in few
+    assert "3 returned. Too few answers" in few and "useful" not in few
     await add_responses(harness, ids["scheme"], "mentor", 3, "Another detail")
     six = (await harness.say("morgan", "mentor report")).text
     assert "everyone (6): useful 4.0, meetings 3.0, objectives 5.0" in six
     assert "mentees: hidden" in six and "mentors: hidden" in six
-    assert "Secret detail" not in six and "Comments appear once 10" in six
+    assert "Secret detail" not in six and "at least 10 people wrote one" in six
     await add_responses(harness, ids["scheme"], "mentee", 5, "Useful sessions")
     twelve = (await harness.say("morgan", "mentor report")).text
     # 3 mentors are too few; the mentees' 8 would give them away by subtraction, so both hide.
     assert "mentees: hidden" in twelve and "mentors: hidden" in twelve
     assert "everyone (11)" in twelve
-    assert "Secret detail" in twelve  # 11 respondents: free text may now be shown
+    assert "Secret detail" in twelve  # 11 comments: free text may now be shown
     await add_responses(harness, ids["scheme"], "mentor", 2, "")
     both = (await harness.say("morgan", "mentor report")).text
     assert "mentees (8): useful 4.0" in both and "mentors (5): useful 4.0" in both

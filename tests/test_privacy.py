@@ -21,6 +21,8 @@ async def test_privacy_shows_what_is_kept_without_ids(harness: Harness) -> None:
     assert "Roles: champion" in turn.text
     assert "My messages to you: on" in turn.text
     assert "(mentoring, events" in turn.messages[0].blocks[1].text  # type: ignore[union-attr]
+    intro = turn.messages[0].blocks[1].text  # type: ignore[union-attr]
+    assert "Anonymous answers" in intro and "once answering has closed" in intro
     assert turn.button("Pause my messages").action_id == "privacy.pause"
     assert "member_id" not in turn.text and "console" not in turn.text
 

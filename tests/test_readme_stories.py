@@ -52,7 +52,7 @@ REACHED = {
         "Reminder: “Workshop open afternoon” is coming up",
         "Saved: 1 person came",
         "Thank you! Your feedback is in",
-        "1 came. 1 gave feedback.",
+        "1 came. Feedback is open until Wednesday 25 March",
     ],
 }
 

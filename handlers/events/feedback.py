@@ -1,14 +1,22 @@
 """After the event: a 1–5 score and a comment from each attendee, stored without their name.
 
 The question is queued when attendance is recorded, due when the event ends. The
-answer is stored with no member link, no time and a random key; only a marker
-that this attendee has answered sits beside their attendance (store.events).
+feedback window closes `FEEDBACK_OPEN` after the event ends: until then answers come
+in and nothing of them is shown; from then on no answer is taken and the report
+shows them under the anonymity rule (bot/anonymity.py), so nobody watches the
+average move one answer at a time. The answer is stored with no member link, no
+time and a random key; a receipt that this member has answered is kept apart
+(surviving any change to attendance), and the tick seals each closed window's
+answers (store/anonymous.py).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import anonymity
 from bot.context import Context
 from bot.forms import check
 from bot.inbound import FormSubmission
@@ -19,6 +27,8 @@ from store.events import queries as store
 from store.events.models import Event
 
 AFTER_THE_END = timedelta(minutes=30)
+FEEDBACK_OPEN = timedelta(days=14)
+ALREADY = "You've already given feedback on that event — thank you!"
 SCORES = [
     Option(label="5 — Excellent", value="5"),
     Option(label="4 — Good", value="4"),
@@ -77,14 +87,24 @@ def feedback_form(event: Event) -> Form:
     )
 
 
+def feedback_closes(event: Event) -> datetime:
+    return event.ends_at + FEEDBACK_OPEN
+
+
 async def _attended(ctx: Context, value: str) -> Event | None:
     event = await store.event(ctx.session, as_id(value))
     mine = await store.attendance_of(ctx.session, event.id, ctx.member.id) if event else None
     if event is None or mine is None:
         ctx.reply(STALE)
         return None
-    if mine.feedback_given:
-        ctx.reply("You've already given feedback on that event — thank you!")
+    if await store.has_given_feedback(ctx.session, event.id, ctx.member.id):
+        ctx.reply(ALREADY)
+        return None
+    if ctx.now() < event.ends_at:
+        ctx.reply("Feedback opens once the event is over — I'll ask you then.")
+        return None
+    if anonymity.is_closed(feedback_closes(event), ctx.now()):
+        ctx.reply(f"Feedback on “{event.title}” has closed — thank you all the same.")
         return None
     return event
 
@@ -96,7 +116,7 @@ async def feedback_button(ctx: Context, value: str) -> None:
         ctx.open_form(feedback_form(event))
 
 
-@router.form("event.feedback")
+@router.form("event.feedback", anonymous=True)
 async def save_feedback(ctx: Context, submitted: FormSubmission) -> None:
     event = await _attended(ctx, submitted.state)
     if event is None:
@@ -109,6 +129,22 @@ async def save_feedback(ctx: Context, submitted: FormSubmission) -> None:
     if not await store.record_feedback(
         ctx.session, event.id, ctx.member.id, score, checked.values.get("comment")
     ):
-        ctx.reply("You've already given feedback on that event — thank you!")
+        ctx.reply(ALREADY)
         return
     ctx.reply("Thank you! Your feedback is in, with no name attached.")
+
+
+# --- when the window closes: seal the answers --------------------------------------
+
+
+async def seal_closed(session: AsyncSession, now: datetime) -> int:
+    """Seal every event whose feedback window has closed (store/anonymous.py); what the
+    anonymity rule will never show (too few answers, too few comments) is deleted."""
+    sealed = 0
+    for event_id in await store.feedback_to_seal(session, now - FEEDBACK_OPEN):
+        answers = await store.feedback(session, event_id)
+        keep_answers, keep_comments = anonymity.keeps(
+            len(answers), sum(1 for a in answers if a.comment)
+        )
+        sealed += await store.seal_feedback(session, event_id, keep_answers, keep_comments)
+    return sealed

@@ -21,6 +21,7 @@ from bot.settings import Settings
 from bot.ui import Message
 from handlers.events.card import notice
 from handlers.events.common import REMINDER_DAY, REMINDER_HOUR, ByZone, at_where, when
+from handlers.events.feedback import seal_closed
 from handlers.events.router import router
 from store.events import queries as store
 from store.events.models import Event
@@ -45,6 +46,8 @@ async def tick(runtime: Runtime, now: datetime) -> int:
                 if event.sent_at and event.sent_at > event.starts_at - ahead:
                     continue
                 queued += await remind(session, runtime.settings, event, kind, now)
+    async with runtime.sessions() as session, session.begin():
+        await seal_closed(session, now)  # feedback windows that have closed
     return queued
 
 

@@ -10,12 +10,21 @@ from __future__ import annotations
 from datetime import timedelta
 from statistics import fmean
 
-from bot.anonymity import MIN_FOR_SCORES, can_show
+from bot import anonymity
+from bot.anonymity import MIN_FOR_TEXT, Release
 from bot.context import Context
 from bot.ui import Actions, Block, Button, Fields, Heading, Hint, Message, Section
 from handlers.events.announce import preview
 from handlers.events.attendance import EARLY
-from handlers.events.common import managed, organiser_or_refuse, pick_managed, plural, when
+from handlers.events.common import (
+    local_day,
+    managed,
+    organiser_or_refuse,
+    pick_managed,
+    plural,
+    when,
+)
+from handlers.events.feedback import feedback_closes
 from handlers.events.router import router
 from store.events import queries as store
 from store.events.models import Event
@@ -151,32 +160,41 @@ async def event_report(ctx: Context, event: Event) -> None:
     by_place = await store.attendance_by_institution(ctx.session, event.id)
     came = sum(count for _, count in by_place)
     answers = await store.feedback(ctx.session, event.id)
-    blocks: list[Block] = [
-        Heading(text=event.title),
-        Section(text=f"{came} came. {len(answers)} gave feedback."),
-    ]
+    answered = await store.feedback_receipts(ctx.session, event.id)
+    closes = feedback_closes(event)
+    closed = anonymity.is_closed(closes, ctx.now())
+    if closed:
+        said = f"{plural(answered, 'person', 'people')} gave feedback."
+    else:
+        said = (
+            f"Feedback is open until {local_day(closes, ctx.timezone)}; results show after "
+            f"that ({answered} answered so far)."
+        )
+    blocks: list[Block] = [Heading(text=event.title), Section(text=f"{came} came. {said}")]
     if by_place:
         blocks.append(Fields(pairs=[(name, str(count)) for name, count in by_place]))
-    blocks += feedback_blocks([a.score for a in answers], [a.comment for a in answers if a.comment])
+    comments = sorted(a.comment for a in answers if a.comment)
+    shown = anonymity.release(
+        closed=closed, answers=len(answers), answered=answered, comments=len(comments)
+    )
+    if closed:
+        blocks += feedback_blocks(shown, [a.score for a in answers], comments)
     text = "\n".join(b.text for b in blocks if isinstance(b, Section | Heading | Hint))
     ctx.reply(Message(text=text, blocks=blocks))
 
 
-def feedback_blocks(scores: list[int], comments: list[str]) -> list[Block]:
-    """Scores and comments, only as far as the anonymity rule allows."""
-    if not can_show(len(scores), "score"):
-        return [
-            Hint(
-                text=f"Scores show once at least {MIN_FOR_SCORES} people have answered, "
-                "so nobody's answer can be picked out."
-            )
-        ]
+def feedback_blocks(shown: Release, scores: list[int], comments: list[str]) -> list[Block]:
+    """Scores and comments of a closed window, only as far as the anonymity rule allows."""
+    if not shown.scores:
+        return [Hint(text=f"{shown.why_not} Nobody's answer can be picked out.")]
     pairs = [("Average", f"{fmean(scores):.1f} out of 5 ({len(scores)} answers)")]
     pairs += [(f"{score} out of 5", str(scores.count(score))) for score in range(5, 0, -1)]
     blocks: list[Block] = [Fields(pairs=pairs)]
-    if can_show(len(comments), "text"):
+    if shown.text:
         blocks.append(Heading(text="Comments"))
         blocks += [Section(text=comment) for comment in comments[:20]]
     elif comments:
-        blocks.append(Hint(text="Comments show once at least 10 people have written one."))
+        blocks.append(
+            Hint(text=f"Comments show only when at least {MIN_FOR_TEXT} people wrote one.")
+        )
     return blocks

@@ -360,7 +360,11 @@ async def report_message(ctx: Context, scheme: Scheme) -> Message:
         text = "Exit reasons: " + ", ".join(f"{r} {reasons.count(r)}" for r in sorted(set(reasons)))
         blocks.append(Section(text=text))
         lines.append(text)
-    summary = evaluations.summary(await store.evaluation_responses(ctx.session, scheme.id))
+    summary = evaluations.summary(
+        await store.evaluation_responses(ctx.session, scheme.id),
+        await store.returns_by_round(ctx.session, scheme.id),
+        ctx.now(),
+    )
     if summary:
         blocks.append(Section(text="\n".join(summary)))
         lines += summary

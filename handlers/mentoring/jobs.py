@@ -31,6 +31,7 @@ async def tick(runtime: Runtime, now: datetime) -> int:
         + await remind_before(runtime, now)
         + await prompt_evaluations(runtime, now)
         + await meeting_rhythm(runtime, now)
+        + await seal_evaluations(runtime, now)
     )
 
 
@@ -69,6 +70,13 @@ async def remind_before(runtime: Runtime, now: datetime) -> int:
                 kind = nudges.KIND if member_id == pair.mentee_id else "mentor"
                 queued.append(Queued(key, kind, text_message(text), member_id=member_id))
         return await outbox.enqueue_many(session, queued, now)
+
+
+async def seal_evaluations(runtime: Runtime, now: datetime) -> int:
+    """Closed evaluation rounds are sealed: answers shuffled, what is never shown deleted."""
+    async with runtime.sessions() as session, session.begin():
+        await evaluations.seal_closed(session, now)
+    return 0
 
 
 async def meeting_rhythm(runtime: Runtime, now: datetime) -> int:

@@ -16,6 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from store.anonymous import AnonymousKey
 from store.models import Base
 
 STATUSES = ("draft", "sent", "cancelled")
@@ -121,16 +122,30 @@ class EventAttendance(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     how: Mapped[str] = mapped_column(String(12))  # champion | checkin
     recorded_at: Mapped[datetime]
-    # Whether they gave feedback (never what they said: that has no member link).
-    feedback_given: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class EventFeedbackReceipt(Base):
+    """That a member has given feedback on an event (never what they said).
+
+    Kept apart from attendance, so unticking and ticking someone again never lets
+    them answer twice."""
+
+    __tablename__ = "event_feedback_receipts"
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class EventFeedback(Base):
-    """An anonymous answer: no member, no timestamp, a random key (see EvaluationResponse)."""
+    """An anonymous answer: no member, no time, a random key (store/anonymous.py)."""
 
     __tablename__ = "event_feedback"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    id: Mapped[int] = mapped_column(AnonymousKey, primary_key=True, autoincrement=False)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
     score: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text)

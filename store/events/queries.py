@@ -31,6 +31,7 @@ from sqlalchemy import (
     cast,
     delete,
     func,
+    insert,
     literal,
     or_,
     select,
@@ -41,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
+from store.anonymous import event_round, random_key, seal, sealed
 from store.audience import includes, interests_of
 from store.events.models import (
     ANSWERS,
@@ -53,6 +55,7 @@ from store.events.models import (
     EventChannelPost,
     EventDelivery,
     EventFeedback,
+    EventFeedbackReceipt,
     EventRsvp,
 )
 from store.models import Institution, Member, OutboxMessage
@@ -557,7 +560,6 @@ async def mark_attended(
                 "member_id": member_id,
                 "how": how,
                 "recorded_at": now,
-                "feedback_given": False,
             },
         ):
             added.append(member_id)
@@ -598,30 +600,70 @@ async def attendance_of(
     )
 
 
+async def has_given_feedback(session: AsyncSession, event_id: int, member_id: int) -> bool:
+    return await session.get(EventFeedbackReceipt, (event_id, member_id)) is not None
+
+
 async def record_feedback(
     session: AsyncSession, event_id: int, member_id: int, score: int, comment: str | None
 ) -> bool:
-    """Store an anonymous answer once per attendee; False if not an attendee or already given."""
-    result = await session.execute(
-        update(EventAttendance)
-        .where(
-            EventAttendance.event_id == event_id,
-            EventAttendance.member_id == member_id,
-            EventAttendance.feedback_given.is_(False),
-        )
-        .values(feedback_given=True)
-        .execution_options(synchronize_session=False)
-    )
-    if not result.rowcount:  # type: ignore[attr-defined]
+    """Store an anonymous answer once per person: the receipt (who) and the answer (what)
+    go to separate tables that share nothing; False if they had already answered."""
+    receipt = {"event_id": event_id, "member_id": member_id}
+    if not await insert_ignore(session, EventFeedbackReceipt.__table__, receipt):  # type: ignore[arg-type]
         return False
-    session.add(EventFeedback(id=uuid.uuid4().hex, event_id=event_id, score=score, comment=comment))
-    await session.flush()
+    await session.execute(
+        insert(EventFeedback).values(
+            id=random_key(), event_id=event_id, score=score, comment=comment
+        )
+    )
     return True
 
 
 async def feedback(session: AsyncSession, event_id: int) -> list[EventFeedback]:
     return list(
         await session.scalars(select(EventFeedback).where(EventFeedback.event_id == event_id))
+    )
+
+
+async def feedback_receipts(session: AsyncSession, event_id: int) -> int:
+    return (
+        await session.scalar(
+            select(func.count())
+            .select_from(EventFeedbackReceipt)
+            .where(EventFeedbackReceipt.event_id == event_id)
+        )
+        or 0
+    )
+
+
+async def feedback_to_seal(session: AsyncSession, closed_before: datetime) -> list[int]:
+    """Events whose feedback window closed before this instant and whose answers are not
+    sealed yet (store/anonymous.py)."""
+    rows = await session.scalars(
+        select(Event.id)
+        .where(
+            Event.ends_at < closed_before,
+            select(EventFeedbackReceipt.event_id)
+            .where(EventFeedbackReceipt.event_id == Event.id)
+            .exists(),
+            ~sealed(event_round(Event.id)),
+        )
+        .order_by(Event.id)
+    )
+    return list(rows)
+
+
+async def seal_feedback(
+    session: AsyncSession, event_id: int, keep_answers: bool, keep_comments: bool
+) -> bool:
+    return await seal(
+        session,
+        f"event:{event_id}",
+        EventFeedback.__table__,  # type: ignore[arg-type]
+        EventFeedback.event_id == event_id,
+        keep_answers=keep_answers,
+        keep_comments=keep_comments,
     )
 
 

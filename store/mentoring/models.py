@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from store.anonymous import AnonymousKey
 from store.models import Base
 
 ROLES = ("mentor", "mentee", "both")
@@ -288,18 +289,21 @@ class PrivateNote(Base):
 
 
 class EvaluationResponse(Base):
-    """An anonymous answer: no member, no relationship, no timestamp.
+    """An anonymous answer: no member, no relationship, no time but its round.
 
-    The key is random so the order of rows cannot be lined up with the
-    `EvaluationReturn` markers written in the same transaction.
+    The key is random and the round is sealed when it closes (store/anonymous.py),
+    so nothing lines the rows up with the `EvaluationReturn` receipts.
     """
 
     __tablename__ = "mentoring_evaluation_responses"
-    __table_args__ = (Index("ix_mentoring_evaluation_responses_scheme", "scheme_id", "stage"),)
+    __table_args__ = (
+        Index("ix_mentoring_evaluation_responses_scheme", "scheme_id", "stage", "round"),
+    )
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    id: Mapped[int] = mapped_column(AnonymousKey, primary_key=True, autoincrement=False)
     scheme_id: Mapped[int] = mapped_column(ForeignKey("mentoring_schemes.id", ondelete="CASCADE"))
     stage: Mapped[str] = mapped_column(String(10))
+    round: Mapped[str] = mapped_column(String(8))  # "2026Q1": the quarter it fell due
     role: Mapped[str] = mapped_column(String(10))
     scores: Mapped[dict[str, Any]] = mapped_column(JSON)
     comment: Mapped[str | None] = mapped_column(Text)
@@ -317,6 +321,7 @@ class EvaluationReturn(Base):
     )
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     stage: Mapped[str] = mapped_column(String(10))
+    round: Mapped[str] = mapped_column(String(8))
     returned_on: Mapped[date] = mapped_column(Date)
 
 

@@ -8,7 +8,6 @@ never loads every mentor of a large network into Python.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -18,6 +17,7 @@ from sqlalchemy import (
     case,
     delete,
     func,
+    insert,
     literal_column,
     or_,
     select,
@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from store.anonymous import SealedRound, random_key, seal
 from store.mentoring.models import (
     DontPair,
     EvaluationResponse,
@@ -798,12 +799,14 @@ async def record_evaluation(
     relationship: Relationship,
     member_id: int,
     stage: str,
+    round_: str,
     role: str,
     scores: dict[str, int],
     comment: str | None,
     today: date,
 ) -> bool:
-    """Store an anonymous answer once per member, relationship and stage."""
+    """Store an anonymous answer once per member, relationship and stage: the receipt
+    (who) and the answer (what, with its round) share nothing (store/anonymous.py)."""
     marked = await insert_ignore(
         session,
         EvaluationReturn.__table__,  # type: ignore[arg-type]
@@ -811,22 +814,23 @@ async def record_evaluation(
             "relationship_id": relationship.id,
             "member_id": member_id,
             "stage": stage,
+            "round": round_,
             "returned_on": today,
         },
     )
     if not marked:
         return False
-    session.add(
-        EvaluationResponse(
-            id=uuid.uuid4().hex,
+    await session.execute(
+        insert(EvaluationResponse).values(
+            id=random_key(),
             scheme_id=relationship.scheme_id,
             stage=stage,
+            round=round_,
             role=role,
             scores=scores,
             comment=comment,
         )
     )
-    await session.flush()
     return True
 
 
@@ -848,6 +852,61 @@ async def evaluation_responses(session: AsyncSession, scheme_id: int) -> list[Ev
         select(EvaluationResponse).where(EvaluationResponse.scheme_id == scheme_id)
     )
     return list(rows)
+
+
+async def returns_by_round(session: AsyncSession, scheme_id: int) -> dict[tuple[str, str], int]:
+    """Receipts (who returned) per (stage, round) of a scheme."""
+    rows = await session.execute(
+        select(EvaluationReturn.stage, EvaluationReturn.round, func.count())
+        .join(Relationship, Relationship.id == EvaluationReturn.relationship_id)
+        .where(Relationship.scheme_id == scheme_id)
+        .group_by(EvaluationReturn.stage, EvaluationReturn.round)
+    )
+    return {(stage, round_): int(n) for stage, round_, n in rows.all()}
+
+
+def _round_key(scheme_id: int, stage: str, round_: str) -> str:
+    return f"evaluation:{scheme_id}:{stage}:{round_}"
+
+
+async def evaluation_rounds_unsealed(session: AsyncSession) -> list[tuple[int, str, str]]:
+    """Every (scheme, stage, round) holding answers and not sealed yet."""
+    rows = await session.execute(
+        select(EvaluationResponse.scheme_id, EvaluationResponse.stage, EvaluationResponse.round)
+        .distinct()
+        .order_by(EvaluationResponse.scheme_id)
+    )
+    found = [(int(a), b, c) for a, b, c in rows.all()]
+    sealed = set(
+        await session.scalars(
+            select(SealedRound.key).where(
+                SealedRound.key.in_([_round_key(*each) for each in found])
+            )
+        )
+    )
+    return [each for each in found if _round_key(*each) not in sealed]
+
+
+async def seal_evaluation_round(
+    session: AsyncSession,
+    scheme_id: int,
+    stage: str,
+    round_: str,
+    keep_answers: bool,
+    keep_comments: bool,
+) -> bool:
+    return await seal(
+        session,
+        _round_key(scheme_id, stage, round_),
+        EvaluationResponse.__table__,  # type: ignore[arg-type]
+        and_(
+            EvaluationResponse.scheme_id == scheme_id,
+            EvaluationResponse.stage == stage,
+            EvaluationResponse.round == round_,
+        ),
+        keep_answers=keep_answers,
+        keep_comments=keep_comments,
+    )
 
 
 # --- the coordinator's report ----------------------------------------------------------

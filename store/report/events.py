@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.anonymity import MIN_FOR_SCORES, can_show
+from store.anonymous import event_round, sealed
 from store.events.models import Event, EventAttendance, EventDelivery, EventFeedback, EventRsvp
 from store.models import Institution, Member
 from store.report.figures import BEFORE, NOW, Figure, Section, Table, pair, rate
@@ -182,12 +183,13 @@ def _going_who_came(w: Windows) -> Any:
 
 
 async def _feedback(session: AsyncSession, w: Windows, now: datetime) -> Figure:
-    """The average score of events whose answering has closed, under the anonymity rule."""
+    """The average score of events whose answering has closed and whose answers are sealed
+    (store/anonymous.py: each then holds 5 answers or none), under the anonymity rule."""
     rows = await session.execute(
         select(w.which(Event.ends_at), func.count(), func.avg(EventFeedback.score))
         .select_from(EventFeedback)
         .join(Event, Event.id == EventFeedback.event_id)
-        .where(_held(w), Event.ends_at <= now - FEEDBACK_WINDOW)
+        .where(_held(w), Event.ends_at <= now - FEEDBACK_WINDOW, sealed(event_round(Event.id)))
         .group_by(*positions(1))
     )
     found = {key: (count, average) for key, count, average in rows.all() if key}

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.anonymity import MIN_FOR_SCORES, can_show
+from store.anonymous import evaluation_round, sealed
 from store.mentoring.models import (
     EXIT_REASONS,
     EvaluationResponse,
@@ -236,7 +237,9 @@ async def _outcomes(session: AsyncSession, questions: Mapping[str, str]) -> list
     """Average evaluation scores across the network (anonymous answers carry no date)."""
     e = EvaluationResponse
     averages = [func.avg(e.scores[key].as_float()) for key in questions]
-    row = (await session.execute(select(func.count(), *averages))).one()
+    # Sealed rounds only: each holds 5 answers or none, and the figure moves a round at a time.
+    closed = sealed(evaluation_round(e.scheme_id, e.stage, e.round))
+    row = (await session.execute(select(func.count(), *averages).where(closed))).one()
     answers, values = row[0], row[1:]
     hidden = (
         None
