@@ -22,6 +22,7 @@ from bot.inbound import ButtonPress, Command, FormSubmission, HomeOpened, Inboun
 from bot.responses import Reply, Response
 from bot.router import Route
 from bot.runtime import Runtime
+from bot.sanitise import clean_inbound
 from bot.seen import is_recent
 from bot.ui import KEEP_AS_IS, Block, Heading, Message, Section, text_message
 from store.db import is_unavailable, unit_of_work
@@ -62,6 +63,7 @@ async def handle(runtime: Runtime, inbound: Inbound) -> list[Response]:
     """One turn. Never raises: every failure becomes a short, friendly reply."""
     if inbound.from_bot:
         return []
+    inbound = clean_inbound(inbound)  # one rule for all member text, before any feature
     try:
         return await _turn(runtime, inbound)
     except Exception as problem:

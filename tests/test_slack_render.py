@@ -61,7 +61,7 @@ def test_member_text_is_inert_everywhere() -> None:
         assert dangerous not in text
     assert rendered["text"].startswith("&lt;!channel&gt; hi &lt;@U999&gt; &amp; ")
     section = rendered["blocks"][1]["text"]
-    assert section["type"] == "mrkdwn" and section["verbatim"] is True
+    assert section["type"] == "plain_text"  # never parsed for formatting
 
 
 def oversized_blocks() -> list:

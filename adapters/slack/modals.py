@@ -20,7 +20,7 @@ from adapters.slack.render import (
     VIEW_BLOCKS,
     chosen_options,
     fit,
-    mrkdwn,
+    literal,
     plain,
     render_options,
 )
@@ -71,7 +71,7 @@ def render_modal(
     (for views.update/open, where `response_action: errors` is not available)."""
     blocks: list[dict[str, Any]] = []
     if form.intro:
-        blocks.append({"type": "section", "text": mrkdwn(fit(form.intro, SECTION_TEXT))})
+        blocks.append({"type": "section", "text": literal(fit(form.intro, SECTION_TEXT))})
     names = {field.name for field in form.inputs}
     if inline_errors:
         stray = [text for name, text in form.errors.items() if name not in names]
@@ -107,7 +107,7 @@ def render_notice_modal(
 
 
 def _warning(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [mrkdwn("⚠ " + fit(text, ERROR_TEXT))]}
+    return {"type": "context", "elements": [literal("⚠ " + fit(text, ERROR_TEXT))]}
 
 
 def field_errors(form: Form) -> dict[str, str] | None:

@@ -17,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.translate import Origin
 from bot.inbound import Identity, Profile
 from bot.runtime import Runtime
+from bot.sanitise import clean_profile
 from store import conversations
 
 log = logging.getLogger(__name__)
@@ -30,12 +31,14 @@ def profile_from_user(user: dict[str, Any]) -> Profile:
     details = user.get("profile") or {}
     name = details.get("display_name") or details.get("real_name") or user.get("real_name")
     email = details.get("email") or None
-    return Profile(
-        display_name=name or user.get("name") or None,
-        email=email,
-        # Slack says so only for a confirmed address; anything else stays unverified.
-        email_verified=bool(email and user.get("is_email_confirmed") is True),
-        timezone=user.get("tz") or None,
+    return clean_profile(
+        Profile(
+            display_name=name or user.get("name") or None,
+            email=email,
+            # Slack says so only for a confirmed address; anything else stays unverified.
+            email_verified=bool(email and user.get("is_email_confirmed") is True),
+            timezone=user.get("tz") or None,
+        )
     )
 
 

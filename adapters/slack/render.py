@@ -2,8 +2,16 @@
 
 Every string from the core is plain text, so each one is escaped (&, <, >)
 before it reaches Slack: `<!channel>` or `<@U123>` typed by a member shows as
-text and pings nobody. Content that would break a limit is split into more
-blocks, and blocks into pages (`paginate`), never sent for Slack to reject:
+text and pings nobody. Slack's mrkdwn has no escape for `*bold*`, `_italic_`,
+`~strike~`, backticks or a leading `>` (Slack's formatting reference offers none;
+a backslash shows as a backslash), so text is drawn as Block Kit `plain_text`
+wherever Block Kit allows it (section text, section fields, context elements,
+headers, buttons, options): Slack never parses formatting in `plain_text`, so
+member text shows exactly as typed, with no look-alike characters swapped in.
+The notification text goes with `mrkdwn: false` for the same reason.
+
+Content that would break a limit is split into more blocks, and blocks into
+pages (`paginate`), never sent for Slack to reject:
 adapters/slack/pages.py keeps the pages behind a "Show more" button; where it
 cannot, the first page goes with a note of what was left out.
 """
@@ -105,9 +113,10 @@ def plain(text: str, limit: int) -> dict[str, Any]:
     return {"type": "plain_text", "text": fit(text, limit) or " ", "emoji": True}
 
 
-def mrkdwn(escaped: str) -> dict[str, Any]:
-    # verbatim: Slack must not turn bare names or URLs into mentions or links.
-    return {"type": "mrkdwn", "text": escaped or " ", "verbatim": True}
+def literal(escaped: str) -> dict[str, Any]:
+    """Already-escaped text Slack shows as typed: `plain_text` is never parsed for
+    formatting, links or mentions."""
+    return {"type": "plain_text", "text": escaped or " ", "emoji": True}
 
 
 def neutral_action_id(action_id: str) -> str:
@@ -118,6 +127,7 @@ def render_message(message: Message, max_blocks: int = MESSAGE_BLOCKS) -> dict[s
     """`text` (notification and fallback) and `blocks` for chat.postMessage and friends."""
     return {
         "text": fallback_text(message),
+        "mrkdwn": False,
         "blocks": render_blocks(message_blocks(message), max_blocks),
     }
 
@@ -147,7 +157,7 @@ def first_page(
         return pages[0]
     hidden = len(drawn) - len(pages[0])
     note = f"…and {hidden} more that did not fit here. Ask me for fewer at a time to see them."
-    return [*pages[0], {"type": "context", "elements": [mrkdwn(escape(note))]}]
+    return [*pages[0], {"type": "context", "elements": [literal(escape(note))]}]
 
 
 def draw_blocks(blocks: list[Block]) -> list[dict[str, Any]]:
@@ -203,13 +213,13 @@ def _block(block: Block, ids: _ActionIds) -> list[dict[str, Any]]:
             return [{"type": "header", "text": plain(text, HEADER_TEXT)}]
         case Section(text=text, button=button):
             sections = [
-                {"type": "section", "text": mrkdwn(part)} for part in pieces(text, SECTION_TEXT)
+                {"type": "section", "text": literal(part)} for part in pieces(text, SECTION_TEXT)
             ]
             if button is not None:
                 sections[-1]["accessory"] = render_button(button, ids)
             return sections
         case Fields(pairs=pairs):
-            fields = [mrkdwn(_field(label, value)) for label, value in pairs]
+            fields = [literal(_field(label, value)) for label, value in pairs]
             return [{"type": "section", "fields": group} for group in _field_groups(fields)]
         case Actions(buttons=buttons):
             elements = [render_button(button, ids) for button in buttons]
@@ -224,7 +234,7 @@ def _block(block: Block, ids: _ActionIds) -> list[dict[str, Any]]:
                 return []
             return [{"type": "image", "image_url": url, "alt_text": fit(alt, ALT_TEXT) or " "}]
         case Hint(text=text):
-            return [{"type": "context", "elements": [mrkdwn(fit(text, SECTION_TEXT))]}]
+            return [{"type": "context", "elements": [literal(fit(text, SECTION_TEXT))]}]
         case Divider():
             return [{"type": "divider"}]
     return []
@@ -245,8 +255,10 @@ def _field_groups(fields: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 
 
 def _field(label: str, value: str) -> str:
+    """The label on its own line above the value (plain text: a label cannot be bold
+    without making the member's value mrkdwn too)."""
     title = fit(label, 200)
-    return f"*{title}*\n" + fit(value, FIELD_TEXT - len(title) - 3)
+    return f"{title}\n" + fit(value, FIELD_TEXT - len(title) - 1)
 
 
 def render_button(button: Button, ids: _ActionIds) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from adapters.teams.translate import (
     tenant_of,
 )
 from bot.runtime import Runtime
+from bot.sanitise import clean
 from store import conversations
 
 log = logging.getLogger(__name__)
@@ -118,7 +119,7 @@ class Directory:
         try:
             member = await TeamsInfo.get_member(turn, activity.from_property.id)
             email = member.email or member.user_principal_name
-            name = member.name
+            name = clean(member.name).strip() if member.name else None
         except Exception as problem:  # roster access is optional; never fail a turn on it
             log.info("Teams roster lookup failed: %s", problem)
         verified = bool(self.home_tenant) and tenant_of(activity) == self.home_tenant

@@ -19,6 +19,7 @@ from bot.inbound import (
     Inbound,
     Profile,
 )
+from bot.sanitise import clean_profile
 
 PLATFORM = "teams"
 PERSONAL, GROUP, CHANNEL = "personal", "groupChat", "channel"
@@ -57,7 +58,7 @@ def identity_of(activity: Activity) -> Identity:
 
 
 def profile_of(activity: Activity) -> Profile:
-    return Profile(display_name=(activity.from_property.name or "").strip() or None)
+    return clean_profile(Profile(display_name=activity.from_property.name or None))
 
 
 def channel_id_of(activity: Activity) -> str:
