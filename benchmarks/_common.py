@@ -51,3 +51,21 @@ async def fresh_schema(url: str) -> None:
             await connection.execute(text("CREATE SCHEMA public"))
         await engine.dispose()
     await asyncio.to_thread(upgrade, url)
+
+
+async def fresh_database(url: str, name: str) -> str:
+    """A database of our own on the server of `url`, created empty (dropped first if it
+    was there): never the test database. Returns its URL."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from store.db import make_engine
+
+    server = make_url(url)
+    admin = make_engine(server.set(database="postgres").render_as_string(hide_password=False))
+    async with admin.connect() as connection:
+        connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        await connection.execute(text(f"CREATE DATABASE {name}"))
+    await admin.dispose()
+    return server.set(database=name).render_as_string(hide_password=False)

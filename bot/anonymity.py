@@ -28,6 +28,12 @@ list) in each group when they can (filters, nested breakdowns): then every shown
 group is also checked against every other shown or derivable group, so no answer
 is isolated by subtracting a group of one breakdown from a group of another. The
 older helpers (`can_show`, `shown_groups`) stay for single checks.
+
+Where a reader can also combine breakdowns and filters (institution *and* role, one
+within the other), counts per breakdown are not enough: "institution A"
+and "coordinators" may each be large while their difference is one person.
+`releasable()` takes the whole family of groups at once, as sets of cells, and hides
+groups until nothing under the minimum can be derived from any combination of them.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ MIN_FOR_TEXT = 10
 
 Kind = Literal["score", "text"]
 K = TypeVar("K", bound=Hashable)
+C = TypeVar("C", bound=Hashable)
 
 
 class _EveryoneElse:
@@ -207,3 +214,51 @@ def keeps(answers: int, comments: int) -> tuple[bool, bool]:
     What can never be shown is deleted when a round closes rather than kept.
     """
     return can_show(answers), can_show(min(comments, answers), "text")
+
+
+def releasable(
+    cells: Mapping[C, int], groups: Mapping[K, Collection[C]], kind: Kind = "score"
+) -> set[K]:
+    """The groups of a whole family — every breakdown and filter a reader may ask for,
+    at any time — that may all be shown, so that no set of fewer than the minimum people
+    can be worked out from any combination of them.
+
+    Each group is a set of cells (say institution × role) and `cells` counts the people
+    in each. Whatever a reader can compute by adding and subtracting shown groups is a
+    sum over "atoms": the people whose cells lie in exactly the same shown groups. So
+    groups below the minimum are hidden, and then more groups, smallest harm first,
+    until every atom that any shown group covers holds none or at least the minimum.
+    Cells outside every shown group cannot be reached at all.
+    """
+    floor = minimum(kind)
+    names = sorted(groups, key=str)
+    bit = {name: 1 << n for n, name in enumerate(names)}
+    masks: dict[C, int] = {cell: 0 for cell in cells}
+    for name in names:
+        for cell in groups[name]:
+            if cell in masks:
+                masks[cell] |= bit[name]
+    people = [(masks[cell], n) for cell, n in cells.items() if n > 0]
+    size = {name: sum(n for mask, n in people if mask & bit[name]) for name in names}
+    shown = sum(bit[name] for name in names if size[name] >= floor)
+
+    def shortfall(visible: int) -> int:
+        atoms: dict[int, int] = {}
+        for mask, n in people:
+            key = mask & visible
+            if key:
+                atoms[key] = atoms.get(key, 0) + n
+        return sum(floor - n for n in atoms.values() if n < floor)
+
+    short = shortfall(shown)
+    while short:
+        best: tuple[int, int, str] | None = None
+        choice = 0
+        for name in names:
+            if shown & bit[name]:
+                trial = (shortfall(shown & ~bit[name]), size[name], str(name))
+                if best is None or trial < best:
+                    best, choice = trial, bit[name]
+        shown &= ~choice
+        short = best[0] if best else 0
+    return {name for name in names if shown & bit[name]}

@@ -16,11 +16,12 @@ def build_router() -> Router:
         nominations,
         privacy,
         profile,
+        pulse,
         report,
     )
 
     router = Router()
     features = (help, profile, admin, privacy, admin_outbox, admin_audit, mentoring, events)
-    for feature in (*features, nominations, report):
+    for feature in (*features, nominations, pulse, report):
         router.include(feature.router)
     return router

@@ -4,7 +4,8 @@ Events use it for announcements; any feature that announces (a nomination drive,
 pulse survey) puts the same inputs in its form and reads them back the same way, and
 `store/audience.py` turns the choice into the members and channels it reaches. The
 choice is a plain dict kept on the feature's row:
-`{"network": bool, "institutions": [ids], "interests": [words], "channels": [ids]}`.
+`{"network": bool, "institutions": [ids], "interests": [words], "roles": [names],
+"channels": [ids]}` (roles only where the feature asks for them, e.g. pulse surveys).
 """
 
 from __future__ import annotations
@@ -26,8 +27,22 @@ AUDIENCES = [
 ]
 
 
+ROLE_NAMES = {
+    reach.TECHNICIAN: "technicians",
+    "champion": "champions",
+    "coordinator": "coordinators",
+    "admin": "admins",
+}
+ROLE_OPTIONS = [
+    Option(label="Technicians (no network role)", value=reach.TECHNICIAN),
+    Option(label="Champions", value="champion"),
+    Option(label="Coordinators", value="coordinator"),
+    Option(label="Admins", value="admin"),
+]
+
+
 async def audience_inputs(
-    session: AsyncSession, chosen: dict[str, Any], *, new: bool = True
+    session: AsyncSession, chosen: dict[str, Any], *, new: bool = True, roles: bool = False
 ) -> list[Input]:
     """The inputs: everyone or chosen; institutions; specialisms; channels to post in.
     `chosen` fills them in when editing (`new=False`)."""
@@ -64,6 +79,18 @@ async def audience_inputs(
             initial=", ".join(chosen.get("interests") or []) or None,
         )
     )
+    if roles:
+        inputs.append(
+            Input(
+                name="roles",
+                label="Roles",
+                kind="multi_select",
+                required=False,
+                options=ROLE_OPTIONS,
+                hint="With institutions or interests too, people must match each.",
+                initial=list(chosen.get("roles") or []) or None,
+            )
+        )
     if channels:
         inputs.append(
             Input(
@@ -92,17 +119,21 @@ def parse_audience(values: dict[str, Any], errors: dict[str, str]) -> dict[str, 
         errors["interests"] = f"Please list at most {MAX_INTERESTS}."
     institutions = [int(i) for i in values.get("institutions") or []]
     channels = [int(i) for i in values.get("channels") or []]
+    roles = [r for r in values.get("roles") or [] if r in reach.NETWORK_ROLES]
     network = values.get("audience") == "network"
-    if not network and not (institutions or interests or channels):
+    if not network and not (institutions or interests or roles or channels):
         errors["audience"] = (
             "Choose at least one institution, interest or channel below — or everyone."
         )
-    return {
+    chosen = {
         "network": network,
         "institutions": [] if network else institutions,
         "interests": [] if network else interests,
         "channels": channels,
     }
+    if roles and not network:
+        chosen["roles"] = roles
+    return chosen
 
 
 # --- the preview's line: how many it reaches, and who ------------------------------------
@@ -135,4 +166,6 @@ async def audience_words(session: AsyncSession, chosen: dict[str, Any]) -> str:
         parts.append(", ".join(await reach.institution_names(session, chosen["institutions"])))
     if chosen.get("interests"):
         parts.append("interested in " + ", ".join(chosen["interests"]))
+    if chosen.get("roles"):
+        parts.append(", ".join(ROLE_NAMES.get(r, r) for r in chosen["roles"]))
     return " · ".join(parts) or "channels only"

@@ -4,3 +4,4 @@ from store import anonymous, audit, files, models, overflow  # noqa: F401
 from store.events import models as events  # noqa: F401
 from store.mentoring import models as mentoring  # noqa: F401
 from store.nominations import models as nominations  # noqa: F401
+from store.pulse import models as pulse_models  # noqa: F401

@@ -1,5 +1,5 @@
-"""Who an announcement reaches: the whole network, chosen institutions and/or
-specialisms (both chosen: a member must match both), and chosen channels. Events use
+"""Who an announcement reaches: the whole network, chosen institutions, specialisms
+and/or network roles (several chosen: a member must match each), and chosen channels. Events use
 it today; any feature that announces something (nominations, pulse surveys) reuses it.
 """
 
@@ -17,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.mentoring.models import MentoringProfile
-from store.models import Channel, Institution, Member, PlatformIdentity
+from store.models import Channel, Institution, Member, PlatformIdentity, RoleGrant
 
 
 @dataclass(frozen=True)
@@ -37,18 +37,53 @@ def interest_matches(interests: Iterable[str], specialisms: Iterable[str]) -> bo
     return any(want in their for want in wanted for their in theirs)
 
 
-def includes(chosen: dict[str, Any], institution_id: int | None, specialisms: list[str]) -> bool:
-    """The audience rule for one member: everyone, or the chosen institutions and/or
-    interests (both chosen: a member must match both). Channels are not members."""
+# A member's network role, as an audience choice and a survey breakdown: their highest
+# granted role, or "technician" for everyone with none.
+ROLE_ORDER = ("admin", "coordinator", "champion")
+TECHNICIAN = "technician"
+NETWORK_ROLES = (*ROLE_ORDER, TECHNICIAN)
+
+
+def includes(
+    chosen: dict[str, Any],
+    institution_id: int | None,
+    specialisms: list[str],
+    role: str | None = None,
+) -> bool:
+    """The audience rule for one member: everyone, or the chosen institutions, interests
+    and/or roles (several chosen: a member must match each). Channels are not members.
+    `role` is the member's network role (`network_roles`), needed only when roles are chosen."""
     if chosen.get("network"):
         return True
     institutions = chosen.get("institutions") or []
     interests = [i for i in chosen.get("interests") or [] if normal(i)]
-    if not institutions and not interests:
+    roles = chosen.get("roles") or []
+    if not institutions and not interests and not roles:
         return False
     if institutions and institution_id not in institutions:
         return False
+    if roles and role not in roles:
+        return False
     return not interests or interest_matches(interests, specialisms)
+
+
+async def network_roles(session: AsyncSession, member_ids: Iterable[int]) -> dict[int, str]:
+    """Each member's network role: their highest granted role, or technician."""
+    ids = list(member_ids)
+    found: dict[int, str] = dict.fromkeys(ids, TECHNICIAN)
+    rank = {role: n for n, role in enumerate(ROLE_ORDER)}
+    for start in range(0, len(ids), 5000):
+        rows = await session.execute(
+            select(RoleGrant.member_id, RoleGrant.role).where(
+                RoleGrant.member_id.in_(ids[start : start + 5000]),
+                RoleGrant.role.in_(ROLE_ORDER),
+            )
+        )
+        for member_id, role in rows:
+            current = found[member_id]
+            if current == TECHNICIAN or rank[role] < rank[current]:
+                found[member_id] = role
+    return found
 
 
 async def interests_of(session: AsyncSession, member: Member) -> list[str]:
@@ -77,10 +112,17 @@ async def audience(session: AsyncSession, chosen: dict[str, Any]) -> list[Recipi
     query = query.add_columns(MentoringProfile.specialisms.label("mentoring")).outerjoin(
         MentoringProfile, MentoringProfile.member_id == Member.id
     )
+    rows = list(await session.execute(query))
+    roles = await network_roles(session, [row.id for row in rows]) if chosen.get("roles") else {}
     return [
         Recipient(row.id, row.timezone)
-        for row in await session.execute(query)
-        if includes(chosen, row.institution_id, [*(row.specialisms or []), *(row.mentoring or [])])
+        for row in rows
+        if includes(
+            chosen,
+            row.institution_id,
+            [*(row.specialisms or []), *(row.mentoring or [])],
+            roles.get(row.id),
+        )
     ]
 
 

@@ -47,7 +47,7 @@ async def test_a_failing_handler_apologises_with_a_reference_and_saves_nothing(
     router = build_router()
     broken = Router()
 
-    @broken.command("pulse", summary="broken on purpose")
+    @broken.command("explode", summary="broken on purpose")
     async def explode(ctx, args: str) -> None:  # type: ignore[no-untyped-def]
         ctx.member.display_name = "Should not be saved"
         raise RuntimeError("boom")
@@ -57,7 +57,7 @@ async def test_a_failing_handler_apologises_with_a_reference_and_saves_nothing(
     harness = Harness(runtime)
     await harness.say("priya", "help")
     with caplog.at_level(logging.ERROR):
-        turn = await harness.say("priya", "pulse")
+        turn = await harness.say("priya", "explode")
     assert "something went wrong" in turn.text
     reference = turn.text.rsplit("reference: ", 1)[1].rstrip(".")
     assert reference in caplog.text and "boom" in caplog.text

@@ -26,7 +26,7 @@ def test_manifest_lists_commands_scopes_events_and_urls() -> None:
     settings = settings_for("sqlite+aiosqlite://", benchmate_public_url="https://bm.example.org/")
     made = manifest(settings)
     commands = {c["command"]: c for c in made["features"]["slash_commands"]}
-    assert set(commands) == {"/mentor", "/event", "/nominate", "/report", "/benchmate"}
+    assert set(commands) == {"/mentor", "/event", "/nominate", "/pulse", "/report", "/benchmate"}
     assert commands["/mentor"]["url"] == "https://bm.example.org/slack/events"
     assert made["settings"]["interactivity"]["request_url"] == "https://bm.example.org/slack/events"
     assert made["oauth_config"]["scopes"]["bot"] == BOT_SCOPES

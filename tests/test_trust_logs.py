@@ -20,7 +20,7 @@ async def test_a_failed_anonymous_form_is_logged_without_its_author_or_its_answe
     router = build_router()
     broken = Router()
 
-    @broken.form("pulse.answer", anonymous=True)
+    @broken.form("survey.explode", anonymous=True)
     async def explode(ctx, submitted) -> None:  # type: ignore[no-untyped-def]
         raise ValueError(f"cannot store {submitted.fields['comment']!r}")
 
@@ -28,7 +28,7 @@ async def test_a_failed_anonymous_form_is_logged_without_its_author_or_its_answe
     runtime.router = router
     harness = Harness(runtime)
     with caplog.at_level(logging.INFO):
-        turn = await harness.submit("priya", "pulse.answer", {"comment": "my manager is awful"})
+        turn = await harness.submit("priya", "survey.explode", {"comment": "my manager is awful"})
     assert "something went wrong" in turn.text
     reference = turn.text.rsplit("reference: ", 1)[1].rstrip(".")
     assert reference in caplog.text and "ValueError" in caplog.text

@@ -38,6 +38,7 @@ COMMANDS = [
         "Award nominations: nominate a colleague, review, run a drive",
         "[drive] | review | new | shortlist | export | close | report",
     ),
+    ("/pulse", "Pulse surveys of the network", "[open surveys] | new | results | export"),
     ("/report", "Impact report for leads and admins", "[FROM TO] [institution NAME]"),
     ("/benchmate", "Help, your profile, privacy and admin", "help | profile | privacy | admin"),
 ]

@@ -38,10 +38,11 @@ COMMANDS = (
     ("mentor status", "Your mentoring at a glance"),
     ("event list", "Upcoming network events"),
     ("nominate", "Nominate a colleague for an award"),
+    ("pulse", "Pulse surveys open to you"),
     ("privacy", "What I keep about you, and your choices"),
     ("report", "Impact report, for institutional leads and admins"),
 )
-SHARED_COMMANDS = ("help", "mentor find", "event list", "nominate")
+SHARED_COMMANDS = ("help", "mentor find", "event list", "nominate", "pulse")
 
 
 def manifest(settings: Settings) -> dict[str, Any]:
