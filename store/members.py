@@ -199,6 +199,16 @@ async def member_by_handle(session: AsyncSession, handle: str) -> Member | None:
     return matches[0] if len(matches) == 1 else None
 
 
+async def hold_member(session: AsyncSession, member_id: int) -> None:
+    """Lock this member's row until the transaction ends, so a check that counts what they
+    have done and the act it allows happen as one: a second turn for the same member waits
+    here, then counts afresh. PostgreSQL: `FOR NO KEY UPDATE` (rows that merely refer to the
+    member still go in); SQLite's single writer already runs such turns one at a time."""
+    await session.execute(
+        select(Member.id).where(Member.id == member_id).with_for_update(key_share=True)
+    )
+
+
 # --- roles -----------------------------------------------------------------
 
 

@@ -30,6 +30,7 @@ from handlers.events.common import (
 from handlers.events.form import event_form, parse
 from handlers.events.router import router
 from store import audience as reach
+from store import members
 from store.events import queries as store
 from store.events.models import Event
 from store.models import Member
@@ -147,6 +148,8 @@ async def send(ctx: Context, value: str) -> None:
     if event.starts_at <= ctx.now():
         ctx.reply("That event's start time has passed. Press Edit to give it a new time first.")
         return
+    if event.network_wide:
+        await members.hold_member(ctx.session, ctx.member.id)  # count and send as one
     limit = await over_daily_limit(ctx, event)
     if limit:
         ctx.reply(limit)
