@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import asyncio
 
+from sqlalchemy import select
+
 from bot.harness import Harness
 from bot.settings import Settings
+from store.nominations.models import Category
 from tests.events_network import draft, person, rows
+from tests.nominations_network import category_fields, draft_drive, latest_drive
 
 
 async def test_six_sends_at_once_stop_at_the_daily_limit(harness: Harness) -> None:
@@ -29,3 +33,21 @@ async def test_six_sends_at_once_stop_at_the_daily_limit(harness: Harness) -> No
     assert sum("can't go to everyone today" in text for text in texts) == 3, texts
     to_priya = [row for row in await rows(harness, "broadcast:") if row.member_id]
     assert len({row.key.split(":")[1] for row in to_priya}) == 3  # three events reached anyone
+
+
+async def test_the_same_category_added_twice_at_once_is_added_once(harness: Harness) -> None:
+    """The coordinator's Add pressed twice (two turns at once): one category, and the
+    second told kindly that the drive already has it."""
+    await person(harness, "grace", roles=["coordinator"])
+    preview = await draft_drive(harness, panel="Grace")
+    opened = await harness.press("grace", preview.button("Add a category"))
+    assert opened.form is not None, opened.text
+    turns = await asyncio.gather(
+        *(harness.submit("grace", opened.form, category_fields()) for _ in range(2))
+    )
+    refused = [turn for turn in turns if turn.errors]
+    assert len(refused) == 1 and "already has a category" in refused[0].errors["name"]
+    drive = await latest_drive(harness)
+    async with harness.runtime.sessions() as session:
+        names = await session.scalars(select(Category.name).where(Category.drive_id == drive.id))
+        assert list(names) == ["Technician of the Year"]

@@ -29,7 +29,7 @@ from bot.ui import (
     Section,
 )
 from handlers.audience import audience_inputs, audience_words, parse_audience, reach_of
-from handlers.nominations.common import as_id, day, managed, may_open_drives
+from handlers.nominations.common import NOT_YOURS, as_id, day, managed, may_open_drives
 from handlers.nominations.router import router
 from handlers.text import inert, one_line, plural
 from store.members import institutions as all_institutions
@@ -324,6 +324,10 @@ async def category_form(ctx: Context, drive: Drive) -> Form:
 async def save_category(ctx: Context, submitted: FormSubmission) -> None:
     drive = await managed(ctx, submitted.state)
     if drive is None:
+        return
+    drive = await store.locked_drive(ctx.session, drive.id)  # a second Add waits, then sees this
+    if drive is None:
+        ctx.reply(NOT_YOURS)
         return
     if drive.status != "draft":
         ctx.reply("That drive has been announced, so its categories can't change now.")

@@ -35,6 +35,21 @@ async def drive(session: AsyncSession, drive_id: int | None) -> Drive | None:
     return await session.get(Drive, drive_id)
 
 
+async def locked_drive(session: AsyncSession, drive_id: int) -> Drive | None:
+    """The drive read afresh, its row locked for this transaction, so changes to its
+    categories check and write one at a time (PostgreSQL `FOR NO KEY UPDATE`; SQLite's
+    single writer already runs them one at a time)."""
+    found = await session.scalar(
+        select(Drive)
+        .where(Drive.id == drive_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    if found is not None:
+        await session.refresh(found, ["categories"])
+    return found
+
+
 async def category(session: AsyncSession, category_id: int | None) -> Category | None:
     if category_id is None:
         return None
