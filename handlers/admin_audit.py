@@ -26,6 +26,7 @@ PHRASES = {
     "outbox.retry": "queued undeliverable message {ref} ({kind}) again",
     "privacy.export": "exported the data held about {target}",
     "privacy.erase": "erased {target}",
+    "member.merge": "linked two accounts into one, kept as {target}",
 }
 
 

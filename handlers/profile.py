@@ -11,6 +11,7 @@ from bot.router import Router
 from bot.ui import Actions, Button, Fields, Form, Heading, Hint, Input, Message, Option
 from store import members as store
 from store.members import LINK_CODE_LIFETIME
+from store.merge import link_by_code
 from store.models import Member
 
 router = Router()
@@ -76,14 +77,31 @@ async def link_platforms(ctx: Context, args: str) -> None:
         return
     identity = await store.identity_for(ctx.session, ctx.inbound.who)
     assert identity is not None  # the core made it before routing here
-    member = await store.redeem_link_code(ctx.session, code, identity, ctx.now())
-    if member is None:
+    outcome = await link_by_code(ctx.session, code, identity, ctx.now())
+    if outcome is None:
         ctx.reply(
             "That code didn't work — it may have expired. Type profile link on your "
             "other platform for a new one."
         )
         return
-    ctx.reply(f"Linked! You're {member.display_name} here too.")
+    if outcome.conflicts:
+        ctx.reply(
+            "I haven't linked them yet: "
+            + "; ".join(outcome.conflicts)
+            + ". Nothing has changed. Sort that out on one of them (or ask a network "
+            "champion to help), then use the same code again."
+        )
+        return
+    if outcome.merged_id != outcome.survivor_id:
+        await ctx.audit(
+            "member.merge",
+            target=outcome.survivor_id,
+            subject=f"member:{outcome.merged_id}",
+            detail={"moved": outcome.moved, "dropped": outcome.dropped},
+        )
+    survivor = await ctx.session.get(Member, outcome.survivor_id)
+    assert survivor is not None
+    ctx.reply(f"Linked! You're {survivor.display_name} here too.")
 
 
 # --- what the member sees -------------------------------------------------------

@@ -349,36 +349,6 @@ async def new_link_code(session: AsyncSession, member_id: int, now: datetime) ->
     return code
 
 
-async def redeem_link_code(
-    session: AsyncSession, code: str, identity: PlatformIdentity, now: datetime
-) -> Member | None:
-    """Move `identity` onto the member who made the code; None if the code is no good."""
-    link = await session.scalar(
-        select(LinkCode).where(LinkCode.code == code.strip().upper().replace("-", ""))
-    )
-    if link is None or link.used_at is not None or link.expires_at <= now:
-        return None
-    link.used_at = now
-    old_member_id = identity.member_id
-    identity.member_id = link.member_id
-    await session.flush()
-    await _drop_if_orphaned(session, old_member_id, keep=link.member_id)
-    return await session.get(Member, link.member_id)
-
-
-async def _drop_if_orphaned(session: AsyncSession, member_id: int, keep: int) -> None:
-    """A member made only for the identity just linked has nothing left: remove it."""
-    if member_id == keep:
-        return
-    remaining = await session.scalar(
-        select(func.count())
-        .select_from(PlatformIdentity)
-        .where(PlatformIdentity.member_id == member_id)
-    )
-    if remaining == 0:
-        await session.execute(delete(Member).where(Member.id == member_id))
-
-
 async def add_department(session: AsyncSession, institution_id: int, name: str) -> Department:
     department = Department(institution_id=institution_id, name=" ".join(name.split()))
     session.add(department)
