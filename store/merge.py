@@ -27,7 +27,6 @@ SAME_FACT_TWICE = {
     "event_rsvps",
     "event_attendance",
     "event_deliveries",
-    "event_feedback_receipts",
     "mentoring_scheme_members",
     "mentoring_dont_pair",
     "nomination_panelists",
@@ -43,6 +42,9 @@ CLASH_WORDS = {
     "nominations": "both accounts were nominated in the same category",
     "nomination_scores": "both accounts scored the same nomination",
     "nomination_conflicts": "both accounts declared a conflict on the same nomination",
+    # Two anonymous answers from one person: keeping one receipt would hide the round.
+    "event_feedback_receipts": "both accounts gave feedback on the same event",
+    "pulse_receipts": "both accounts answered the same pulse survey",
 }
 
 
