@@ -161,3 +161,26 @@ async def test_many_members_pressing_going_at_once(harness: Harness) -> None:
 async def _counts(harness: Harness, event_id: int) -> dict[str, int]:
     async with harness.runtime.sessions() as session:
         return await store.counts(session, event_id)
+
+
+async def test_an_outsider_forging_an_rsvp_learns_nothing_of_the_event(harness: Harness) -> None:
+    """Someone the event is not open to gets the same answer whether it is on, cancelled or
+    started: never its title."""
+    north, south = await place(harness, "northmoor"), await place(harness, "southby")
+    await person(harness, "dan", institution=north, roles=["champion"])
+    await person(harness, "sam", institution=south)
+    cancelled = await announce(
+        harness, "dan", title="Secret cryo-EM clinic", audience="chosen", institutions=[str(north)]
+    )
+    asked = await harness.say("dan", "event cancel")
+    await harness.press("dan", asked.button("Cancel the event"))
+    assert (await reload(harness, cancelled.id)).status == "cancelled"
+    started = await announce(
+        harness, "dan", title="Hidden glovebox day", audience="chosen", institutions=[str(north)]
+    )
+    harness.runtime.clock.advance(timedelta(days=30))  # type: ignore[attr-defined]
+
+    for event in (cancelled, started):
+        turn = await rsvp(harness, "sam", event, "going")
+        assert "isn't open to you" in turn.text
+        assert event.title not in turn.text

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.context import Context
 from bot.core import refusal
+from bot.ids import as_id
 from bot.quiet_hours import mark_urgent, zone_named
 from bot.settings import Settings
 from bot.ui import Actions, Button, Message, Section
@@ -37,14 +38,6 @@ ANSWER_LABELS = {
     "waitlist": "On the waitlist",
 }
 MAX_PICK = 10
-
-
-def as_id(value: str) -> int | None:
-    """A number from a button value or form state, or None if it is not one."""
-    try:
-        return int(value.strip())
-    except (ValueError, AttributeError):
-        return None
 
 
 # --- who may organise -------------------------------------------------------------------
@@ -163,7 +156,7 @@ def where(event: Event) -> str:
 
 
 def at_where(event: Event) -> str:
-    """"at the Workshop" or "online": never "at Online"."""
+    """ "at the Workshop" or "online": never "at Online"."""
     return "online" if not event.location else f"at {where(event)}"
 
 

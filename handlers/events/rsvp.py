@@ -49,7 +49,13 @@ async def rsvp(ctx: Context, value: str) -> None:
 
 
 async def why_not(ctx: Context, event: Event, wanted: str) -> str | None:
-    """Why this answer can't be taken now, kindly; None when it can."""
+    """Why this answer can't be taken now, kindly; None when it can.
+
+    The audience comes first: someone the event is not open to learns nothing of it,
+    not even its title, whatever state it is in.
+    """
+    if not await store.is_open_to(ctx.session, event, ctx.member):
+        return "That event isn't open to you, sorry. Type event list to see the ones that are."
     if event.status == "cancelled":
         return f"Sorry — “{event.title}” was cancelled, so there's nothing to answer."
     if event.starts_at <= ctx.now():
@@ -60,8 +66,6 @@ async def why_not(ctx: Context, event: Event, wanted: str) -> str | None:
             f"Replies for “{event.title}” closed on {local_day(deadline, ctx.timezone)}. "
             "If you can't go after all, you can still say so."
         )
-    if not await store.is_open_to(ctx.session, event, ctx.member):
-        return "That event isn't open to you, sorry. Type event list to see the ones that are."
     return None
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.context import Context
 from bot.forms import check
+from bot.ids import as_id
 from bot.inbound import FormSubmission
 from bot.ui import Actions, Button, Form, Message, Section
 from handlers.mentoring.router import router
@@ -39,14 +40,6 @@ def add_months(day: date, months: int) -> date:
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def as_id(value: str) -> int | None:
-    """A number from a button value or form state, or None if it is not one."""
-    try:
-        return int(value.strip())
-    except (ValueError, AttributeError):
-        return None
 
 
 def today(ctx: Context) -> date:

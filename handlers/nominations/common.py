@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.context import Context
 from bot.core import refusal
+from bot.ids import as_id
 from bot.ui import Actions, Button, Message, Section
 from store.nominations import queries as store
 from store.nominations.models import Drive
@@ -24,14 +25,6 @@ CERTIFICATE = "nominate.certificate"
 STALE = "That button is from an older message and no longer works. Type nominate to start again."
 NOT_YOURS = "I can't find that drive among the ones you look after. Type nominate status."
 MAX_PICK = 10
-
-
-def as_id(value: str) -> int | None:
-    """A number from a button value or form state, or None if it is not one."""
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        return None
 
 
 def excerpt(text: str, words: int = 40) -> str:
