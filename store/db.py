@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -58,6 +60,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             kwargs.setdefault("async_creator", inline_sqlite.connector(database))
         engine = create_async_engine(url, **kwargs)
         writers.install(engine, busy_seconds)
+        if database and os.path.exists(database):
+            _sqlite_files[engine.sync_engine] = (database, os.stat(database).st_ino)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
@@ -100,7 +104,27 @@ def reading(sessions: Sessions) -> AbstractAsyncContextManager[AsyncSession]:
     return unit_of_work(sessions, writes=False)
 
 
+# The SQLite file each engine was first seen using: (path, inode), keyed by its sync engine.
+_sqlite_files: weakref.WeakKeyDictionary[Any, tuple[str, int]] = weakref.WeakKeyDictionary()
+
+
+def _check_sqlite_file(engine: AsyncEngine) -> None:
+    """An open SQLite connection keeps working on a file moved or deleted under it, and
+    a new one would create an empty file: the file must still be where it was, the same one."""
+    path = engine.url.database
+    if not is_sqlite(str(engine.url)) or path in (None, "", ":memory:"):
+        return
+    try:
+        inode = os.stat(path).st_ino
+    except FileNotFoundError:
+        raise FileNotFoundError(f"the SQLite file {path} is gone") from None
+    first = _sqlite_files.setdefault(engine.sync_engine, (path, inode))
+    if first != (path, inode):
+        raise FileNotFoundError(f"the SQLite file {path} was replaced")
+
+
 async def ping(engine: AsyncEngine) -> None:
+    _check_sqlite_file(engine)
     async with engine.connect() as connection:
         connection = await connection.execution_options(**{READ_FIRST: True})
         await connection.execute(text("SELECT 1"))
