@@ -17,6 +17,8 @@ import logging
 import secrets
 import traceback
 
+from bot.admission import is_admitted
+from bot.admission import refusal as not_admitted
 from bot.context import Context
 from bot.inbound import ButtonPress, Command, FormSubmission, HomeOpened, Inbound
 from bot.responses import Reply, Response
@@ -85,6 +87,13 @@ async def handle(runtime: Runtime, inbound: Inbound) -> list[Response]:
         return [Reply(text_message(apology(reference)))]
 
 
+async def admits(runtime: Runtime, platform: str, workspace: str) -> bool:
+    """Whether this workspace or tenant is admitted: adapters ask before they store
+    anything about its people outside a turn (a Teams conversation reference)."""
+    async with runtime.sessions() as session:
+        return await is_admitted(session, runtime.settings, platform, workspace)
+
+
 def _is_anonymous(runtime: Runtime, inbound: Inbound) -> bool:
     what = inbound.what
     if not isinstance(what, FormSubmission):
@@ -145,6 +154,9 @@ async def _unit(runtime: Runtime, inbound: Inbound, writes: bool) -> list[Respon
         ):
             log.info("ignoring a repeated delivery %s", inbound.delivery_id)
             return []
+        turned_away = await not_admitted(session, runtime.settings, inbound)
+        if turned_away:  # sees nothing of the network, and no member row is made
+            return [Reply(text_message(turned_away))]
         identity = await upsert_member(session, inbound.who, inbound.profile, now)
         if not is_recent(identity.last_seen_at, now):
             identity.last_seen_at = now  # which platform to reach them on; written at most hourly

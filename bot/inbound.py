@@ -80,3 +80,6 @@ class Inbound:
     # The platform's own id for this delivery: a retried delivery has one effect.
     delivery_id: str | None = None
     synced: Synced | None = None
+    # The person's own workspace when the platform says it differs from `who.workspace`
+    # (a Slack Connect guest from another organisation): not a member (bot/admission.py).
+    home_workspace: str | None = None

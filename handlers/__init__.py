@@ -10,6 +10,7 @@ def build_router() -> Router:
         admin,
         admin_audit,
         admin_outbox,
+        admin_workspaces,
         events,
         help,
         mentoring,
@@ -22,6 +23,6 @@ def build_router() -> Router:
 
     router = Router()
     features = (help, profile, admin, privacy, admin_outbox, admin_audit, mentoring, events)
-    for feature in (*features, nominations, pulse, report):
+    for feature in (*features, admin_workspaces, nominations, pulse, report):
         router.include(feature.router)
     return router

@@ -27,6 +27,8 @@ PHRASES = {
     "privacy.export": "exported the data held about {target}",
     "privacy.erase": "erased {target}",
     "member.merge": "linked two accounts into one, kept as {target}",
+    "workspace.approve": "admitted the workspace “{name}” ({platform})",
+    "workspace.remove": "removed the workspace “{name}” ({platform})",
 }
 
 

@@ -16,7 +16,7 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 
 from bot.runtime import Runtime
-from store import installations
+from store import admissions, installations
 from store.installations import Installed
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,15 @@ class DatabaseInstallationStore(AsyncInstallationStore):
             self.runtime.clock.now(),
         )
         self.bots[(enterprise, workspace)] = installation.to_bot()
+        async with self.runtime.sessions() as session, session.begin():
+            # A new workspace waits for an admin's approval (bot/admission.py).
+            await admissions.note_install(
+                session,
+                PLATFORM,
+                workspace or enterprise,
+                installation.team_name or installation.enterprise_name or "",
+                self.runtime.clock.now(),
+            )
 
     async def async_save_bot(self, bot: Bot) -> None:
         # Bots are saved with their installation (async_save); nothing else to keep.

@@ -44,6 +44,8 @@ class Origin:
     meta: dict[str, Any] | None = None
     # The message a button was pressed in is an ephemeral one (only this person sees it).
     in_ephemeral: bool = False
+    # The person's own team, as Slack gives it (Slack Connect: another organisation's).
+    user_team: str | None = None
 
     @property
     def in_modal(self) -> bool:
@@ -74,6 +76,8 @@ def inbound(origin: Origin, what: Any, delivery_id: str | None = None) -> Inboun
         ),
         what=what,
         delivery_id=delivery_id,
+        # Only beside a workspace of its own (an org-wide Grid install has none).
+        home_workspace=origin.user_team if origin.team_id else None,
     )
 
 
@@ -122,6 +126,7 @@ def from_command(body: dict[str, Any]) -> tuple[Origin, Command]:
         response_url=body.get("response_url"),
         trigger_id=body.get("trigger_id"),
         command_text=text,
+        user_team=body.get("user_team") or None,
     )
     return origin, Command(text)
 
@@ -137,6 +142,7 @@ def from_shortcut(body: dict[str, Any], text: str) -> tuple[Origin, Command]:
         trigger_id=body.get("trigger_id"),
         is_direct=True,
         command_text=text,
+        user_team=user.get("team_id") or None,
     )
     return origin, Command(text)
 
@@ -157,6 +163,7 @@ def from_message_event(body: dict[str, Any], bot_user_id: str | None) -> tuple[O
         is_direct=event.get("channel_type") == "im" or channel.startswith("D"),
         thread_ts=event.get("thread_ts") if event.get("channel_type") == "im" else None,
         command_text=text,
+        user_team=event.get("user_team") or None,
     )
     if not origin.is_direct:
         # In a channel, answer in the thread the mention started (or continues).
@@ -209,6 +216,7 @@ def from_block_action(body: dict[str, Any]) -> tuple[Origin, ButtonPress | Comma
         view=_view_facts(view),
         meta=unpack_metadata(view.get("private_metadata", "")) if view else None,
         in_ephemeral=bool(container.get("is_ephemeral")),
+        user_team=user.get("team_id") or None,
     )
     action_id = neutral_action_id(action.get("action_id", ""))
     if action_id == OPEN_FORM_ACTION:
@@ -243,6 +251,7 @@ def from_view_submission(body: dict[str, Any]) -> tuple[Origin, FormSubmission]:
         trigger_id=body.get("trigger_id"),
         view=_view_facts(view),
         meta=meta,
+        user_team=user.get("team_id") or None,
     )
     fields = submitted_fields((view.get("state") or {}).get("values") or {})
     return origin, FormSubmission(view.get("callback_id", ""), fields, str(meta.get("s", "")))

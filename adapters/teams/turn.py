@@ -125,6 +125,8 @@ class TeamsBot(ActivityHandler):
 
     async def _observe(self, turn: TurnContext) -> None:
         try:
+            if not await core.admits(self.runtime, PLATFORM, tenant_of(turn.activity)):
+                return  # nothing of an unknown tenant's people is kept
             await self.directory.observe(turn)
         except Exception:  # the turn itself still gets its (friendly) answer
             log.exception("could not store the Teams conversation reference")
