@@ -85,6 +85,20 @@ async def test_the_configured_tenant_is_admitted(
         await runtime.close()
 
 
+async def install(runtime: Runtime) -> None:
+    """Northmoor Labs installs the app through Slack's OAuth flow."""
+    await DatabaseInstallationStore(runtime).async_save(
+        Installation(
+            app_id="A0001",
+            team_id=TEAM,
+            team_name="Northmoor Labs",
+            bot_token="xoxb-installed",
+            bot_user_id="UBOT",
+            user_id="UADMIN",
+        )
+    )
+
+
 async def test_an_oauth_install_waits_for_an_admin(
     database_url: str, clock: FixedClock, fake_slack: FakeSlack
 ) -> None:
@@ -96,17 +110,7 @@ async def test_an_oauth_install_waits_for_an_admin(
         slack_api_url=fake_slack.api_url,
     )
     runtime = create_runtime(settings, clock=clock)
-    await DatabaseInstallationStore(runtime).async_save(
-        Installation(
-            app_id="A0001",
-            team_id=TEAM,
-            team_name="Northmoor Labs",
-            bot_token="xoxb-installed",
-            bot_id="B1",
-            bot_user_id="UBOT",
-            user_id="UADMIN",
-        )
-    )
+    await install(runtime)
     client = TestClient(TestServer(create_app(runtime)))
     await client.start_server()
 
@@ -134,16 +138,7 @@ async def test_an_oauth_install_waits_for_an_admin(
         await admin.say("alex", "admin workspace remove Northmoor Labs")
         assert WAIT in await profile()
         # A second install of a removed workspace does not let it back in.
-        await DatabaseInstallationStore(runtime).async_save(
-            Installation(
-                app_id="A0001",
-                team_id=TEAM,
-                team_name="Northmoor Labs",
-                bot_token="x",
-                bot_user_id="UBOT",
-                user_id="U2",
-            )
-        )
+        await install(runtime)
         assert WAIT in await profile()
     finally:
         await client.close()
