@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.harness import Harness
 from bot.settings import Settings
 from store.nominations.models import Category
+from store.pulse.models import PulseAnswer
+from tests import pulse_network as pulse
 from tests.events_network import draft, person, rows
 from tests.nominations_network import category_fields, draft_drive, latest_drive
 
@@ -51,3 +53,19 @@ async def test_the_same_category_added_twice_at_once_is_added_once(harness: Harn
     async with harness.runtime.sessions() as session:
         names = await session.scalars(select(Category.name).where(Category.drive_id == drive.id))
         assert list(names) == ["Technician of the Year"]
+
+
+async def test_one_answer_sent_twice_at_once_counts_once(harness: Harness) -> None:
+    """A pulse answer form submitted twice at the same moment (a double press or a platform
+    retry racing the first): one answer in the round, never two from one person."""
+    members = await pulse.network(harness, members=2)
+    survey = await pulse.send(harness)
+    [first] = await pulse.rounds(harness, survey.id)
+    opened = await harness.press(members[0], "pulse.answer", str(first.id))
+    assert opened.form is not None, opened.text
+    await asyncio.gather(*(harness.submit(members[0], opened.form, pulse.ANSWER) for _ in range(2)))
+    async with harness.runtime.sessions() as session:
+        stored = await session.scalar(
+            select(func.count()).select_from(PulseAnswer).where(PulseAnswer.round_id == first.id)
+        )
+    assert stored == 1

@@ -20,6 +20,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.audience import NETWORK_ROLES, TECHNICIAN, includes, interests_of, network_roles
+from store.members import hold_member
 from store.models import Institution, Member
 from store.pulse.models import (
     NO_INSTITUTION,
@@ -218,7 +219,9 @@ async def record_answer(
     """Store an answer (replacing this member's earlier one) and the receipt beside it.
 
     The round row is locked first, so sealing cannot happen half-way. True when this
-    replaced an earlier answer (one count either way)."""
+    replaced an earlier answer (one count either way). The member's row is held first, so
+    the same answer sent twice at once replaces rather than doubles (the lock is never stored)."""
+    await hold_member(session, member_id)
     locked = await session.scalar(
         select(PulseRound)
         .where(PulseRound.id == found.id)
