@@ -29,6 +29,7 @@ def test_plain_ids_are_read() -> None:
         ("event.rsvp", ":going"),
         ("mentor.accept", ""),
         ("nominate.start", ""),
+        ("pulse.answer", ""),
     ],
 )
 async def test_a_forged_huge_id_gets_the_out_of_date_answer(
@@ -38,3 +39,12 @@ async def test_a_forged_huge_id_gets_the_out_of_date_answer(
     turn = await harness.press("sam", action, value + suffix)
     assert "went wrong" not in turn.text.lower()
     assert "no longer works" in turn.text or "can't find" in turn.text, turn.text
+
+
+@pytest.mark.parametrize("where", [str(2**63), str(2**31), "-3"])
+async def test_a_report_button_naming_a_forged_institution_is_out_of_date(
+    harness: Harness, where: str
+) -> None:
+    await person(harness, "ada", roles=["admin"])
+    turn = await harness.press("ada", "report.open", f"2026-01-01 2026-03-31 {where}")
+    assert "older report" in turn.text, turn.text

@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from bot import anonymity
+from bot.ids import as_id
 from store.pulse.queries import CELL_ROLES, RESPONDENTS, Tally
 
 # A group: ("all",), ("i", institution id), ("r", role) or ("ir", institution id, role).
@@ -43,8 +44,8 @@ class View:
             return None
         if parts == ["all"]:
             return cls(by, EVERYONE)
-        if len(parts) == 2 and parts[0] == "i" and parts[1].isdigit():
-            within: Group = ("i", int(parts[1]))
+        if len(parts) == 2 and parts[0] == "i" and (number := as_id(parts[1])) is not None:
+            within: Group = ("i", number)
         elif len(parts) == 2 and parts[0] == "r" and parts[1] in CELL_ROLES:
             within = ("r", parts[1])
         else:

@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.context import Context
+from bot.ids import as_id
 from bot.quiet_hours import zone_named
 from bot.settings import Settings
 from bot.ui import Actions, Block, Button, Heading, Hint, Message, Section
@@ -29,14 +30,6 @@ ANONYMOUS = (
     "Your answer is anonymous: nobody — the coordinator and admins included — can see who "
     "said what, and results appear only after the round closes, when enough people answered."
 )
-
-
-def as_id(value: str) -> int | None:
-    """A number from a button value or form state, or None if it is not one."""
-    try:
-        return int(value.strip())
-    except (ValueError, AttributeError):
-        return None
 
 
 def in_words(numbers: list[int]) -> str:

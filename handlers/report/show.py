@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from bot import files
 from bot.charts import Chart
 from bot.context import Context
+from bot.ids import as_id
 from bot.ui import Actions, Button, Image, Message, Section
 from handlers.mentoring.evaluations import QUESTIONS
 from handlers.report import access, asked, charts, pack, render
@@ -119,7 +120,9 @@ async def _from_button(ctx: Context, value: str) -> tuple[Period, Scope] | None:
     try:
         start, end, where = value.split()
         period = Period(date.fromisoformat(start), date.fromisoformat(end))
-        institution_id = None if where == "network" else int(where)
+        institution_id = None if where == "network" else as_id(where)
+        if where != "network" and institution_id is None:
+            raise ValueError(where)
     except ValueError:
         ctx.reply(STALE)
         return None
