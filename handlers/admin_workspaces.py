@@ -19,6 +19,7 @@ USAGE = (
 )
 STATUS_WORDS = {PENDING: "waiting for approval", ADMITTED: "admitted", REMOVED: "removed"}
 VERBS = {"approve": ADMITTED, "remove": REMOVED}
+PLATFORMS = {"slack", "teams"}
 
 
 @router.command(
@@ -56,6 +57,14 @@ async def decide_workspace(ctx: Context, args: str) -> None:
         ctx.reply(USAGE)
         return
     found = await admissions.find(ctx.session, reference)
+    platform, _, given_id = reference.strip().partition(" ")
+    if not found and platform.lower() in PLATFORMS and given_id.strip():
+        # A tenant or workspace not seen yet, named by its id (Teams tenants ask no one).
+        found = [
+            admissions.Admission(
+                platform=platform.lower(), workspace=given_id.strip(), name="", status=""
+            )
+        ]
     if len(found) != 1:
         ctx.reply(
             f"I couldn't find exactly one workspace called “{reference.strip()[:60]}”. "

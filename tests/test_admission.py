@@ -64,6 +64,14 @@ async def test_an_unknown_tenant_is_refused_through_the_cloud_adapter(
         [post] = fake.posts()
         assert WAIT in post.body["text"]
         assert await members(runtime) == 0
+        admin = Harness(runtime)
+        await make_member(admin, "alex", "admin")
+        said = (await admin.say("alex", f"admin workspace approve teams {TENANT}")).text
+        assert "is admitted" in said
+        async with teams_client(runtime) as client:
+            await client.post("/api/messages", json=message(fake.url, "help"))
+        assert WAIT not in str(fake.posts()[-1].body)
+        assert await members(runtime) == 2
     finally:
         await runtime.close()
 
