@@ -75,7 +75,12 @@ def _resume(ctx: Context, reply: Callable[[str], None]) -> None:
 # --- what the member sees -------------------------------------------------------
 
 
-FEATURES = {"mentor": "mentoring", "event": "events", "nominate": "nominations"}
+FEATURES = {
+    "mentor": "mentoring",
+    "event": "events",
+    "nominate": "nominations",
+    "pulse": "pulse surveys",
+}
 
 
 def privacy_intro(words: set[str]) -> str:

@@ -146,7 +146,7 @@ async def draft_message(ctx: Context, draft: MatchDraft, unmatched: list[int] = 
             Section(
                 text=text,
                 button=Button(
-                    label="Drop", action_id="mentor.match_drop", value=f"{draft.id}:{number - 1}"
+                    label="Drop", action_id="mentor.match_drop", value=f"{draft.id}:{number}"
                 ),
             )
         )
@@ -189,13 +189,13 @@ async def _own_draft(ctx: Context, value: str) -> MatchDraft | None:
 @router.action("mentor.match_drop")
 async def drop(ctx: Context, value: str) -> None:
     draft = await _own_draft(ctx, value)
-    index = as_id(value.partition(":")[2])
+    number = as_id(value.partition(":")[2])  # the pair's number as shown, from 1
     if draft is None:
         return
-    if index is None or not 0 <= index < len(draft.pairs):
+    if number is None or number > len(draft.pairs):
         ctx.reply(STALE_BUTTON)
         return
-    draft.pairs = [pair for n, pair in enumerate(draft.pairs) if n != index]
+    draft.pairs = [pair for n, pair in enumerate(draft.pairs, start=1) if n != number]
     ctx.update(await draft_message(ctx, draft))
 
 
