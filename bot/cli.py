@@ -6,13 +6,13 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
 
-from bot import root
+from pydantic import ValidationError
+
+from bot import logs, root
 from bot.clock import Clock
-from bot.settings import Settings, get_settings
+from bot.settings import Settings, get_settings, settings_problem
 
 log = logging.getLogger("benchmate")
 
@@ -20,16 +20,18 @@ log = logging.getLogger("benchmate")
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # A line per tick, or per migration plugin, is noise in a terminal chat.
-    for chatty in ("apscheduler", "alembic"):
-        logging.getLogger(chatty).setLevel(logging.WARNING)
     if not hasattr(args, "run"):
         parser.print_help()
         return 2
-    return int(args.run(args, get_settings()) or 0)
+    try:
+        settings = get_settings()
+    except ValidationError as problem:
+        print(settings_problem(problem), file=sys.stderr)
+        return 2
+    # In a terminal chat, a line per turn would be noise: only warnings there.
+    quiet = args.run is _console
+    logs.configure(settings.log_format, logging.WARNING if quiet else logging.INFO)
+    return int(args.run(args, settings) or 0)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -86,47 +88,39 @@ def _instant(text: str) -> datetime:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from aiohttp import web
+    from bot.lifecycle import Process, run_until_stopped, serve_app
 
     host, port = args.host or settings.host, args.port or settings.port
 
-    async def start() -> web.AppRunner:
+    async def start() -> Process:
         runtime = root.serving_runtime(settings)
-        runner = web.AppRunner(root.create_app(runtime))
-        await runner.setup()
-        await web.TCPSite(runner, host, port).start()
+        process = Process(runtime, runner=await serve_app(root.create_app(runtime), host, port))
         if not args.no_worker:
             from bot.jobs import start_scheduler
 
-            start_scheduler(runtime)
-        print(f"Benchmate is listening on http://{host}:{port}  (health: /healthz)")
-        print("Chat in the terminal with: make console")
-        return runner
+            process.scheduler = start_scheduler(runtime)
+        print(f"Benchmate is listening on http://{host}:{port}  (health: /healthz)", flush=True)
+        print("Chat in the terminal with: make console", flush=True)
+        return process
 
-    return _run_forever(start)
+    return run_until_stopped(start)
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
-    async def start() -> None:
-        from bot.jobs import start_scheduler
+    from bot.app import create_probe_app
+    from bot.jobs import start_scheduler
+    from bot.lifecycle import Process, run_until_stopped, serve_app
 
+    async def start() -> Process:
         runtime = root.serving_runtime(settings)
-        start_scheduler(runtime)
-        print("Benchmate worker running: scheduler and outbox.")
+        process = Process(runtime, scheduler=start_scheduler(runtime))
+        port = settings.benchmate_metrics_port
+        if port:  # /healthz, /readyz and /metrics for the worker too
+            process.runner = await serve_app(create_probe_app(runtime), settings.host, port)
+        print("Benchmate worker running: scheduler and outbox.", flush=True)
+        return process
 
-    return _run_forever(start)
-
-
-def _run_forever(start: Callable[[], Awaitable[Any]]) -> int:
-    async def forever() -> None:
-        await start()
-        await asyncio.Event().wait()
-
-    try:
-        asyncio.run(forever())
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return run_until_stopped(start)
 
 
 def _console(args: argparse.Namespace, settings: Settings) -> int:

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 import traceback
+from dataclasses import dataclass
 
+from bot import logs
 from bot.admission import is_admitted
 from bot.admission import refusal as not_admitted
 from bot.context import Context
@@ -61,30 +64,62 @@ def refusal(role: str) -> str:
     )
 
 
+@dataclass
+class TurnRecord:
+    """What the one log line (and the metrics) say about a turn: never what was typed."""
+
+    platform: str
+    command: str = "unknown"  # the route: a command's usage, an action's or a form's id
+    outcome: str = "ok"
+
+
 async def handle(runtime: Runtime, inbound: Inbound) -> list[Response]:
     """One turn. Never raises: every failure becomes a short, friendly reply."""
     if inbound.from_bot:
         return []
     inbound = clean_inbound(inbound)  # one rule for all member text, before any feature
-    try:
-        return await _turn(runtime, inbound)
-    except Exception as problem:
-        if is_unavailable(problem):
-            log.warning("database unavailable: %s", problem)
-            return [Reply(text_message(DATABASE_AWAY))]
-        reference = secrets.token_hex(4)
-        if _is_anonymous(runtime, inbound):
-            # Never an anonymous answer next to its author: no identity, and only the
-            # exception's type and where it happened (its message may hold the answer).
-            log.error(
-                "turn failed [ref %s] on an anonymous form: %s\n%s",
-                reference,
-                type(problem).__name__,
-                "".join(traceback.format_tb(problem.__traceback__)),
+    request_id = secrets.token_hex(4)  # also the reference in an apology
+    record = TurnRecord(inbound.who.platform)
+    started = time.perf_counter()
+    runtime.turn_started()
+    with logs.request(request_id):
+        try:
+            return await _turn(runtime, inbound, record)
+        except Exception as problem:
+            if is_unavailable(problem):
+                record.outcome = "database_away"
+                log.warning("database unavailable: %s", type(problem).__name__)
+                return [Reply(text_message(DATABASE_AWAY))]
+            record.outcome = "error"
+            if _is_anonymous(runtime, inbound):
+                # Never an anonymous answer next to its author: no identity, and only the
+                # exception's type and where it happened (its message may hold the answer).
+                log.error(
+                    "turn failed [ref %s] on an anonymous form: %s\n%s",
+                    request_id,
+                    type(problem).__name__,
+                    "".join(traceback.format_tb(problem.__traceback__)),
+                )
+            else:
+                log.exception("turn failed [ref %s]", request_id)
+            return [Reply(text_message(apology(request_id)))]
+        finally:
+            runtime.turn_ended()
+            seconds = time.perf_counter() - started
+            runtime.metrics.turn(record.platform, record.outcome, seconds)
+            log.info(
+                "turn %s %s %s %.1f ms",
+                record.platform,
+                record.command,
+                record.outcome,
+                seconds * 1000,
+                extra={
+                    "platform": record.platform,
+                    "command": record.command,
+                    "outcome": record.outcome,
+                    "duration_ms": round(seconds * 1000, 1),
+                },
             )
-        else:
-            log.exception("turn failed [ref %s] for %s", reference, inbound.who)
-        return [Reply(text_message(apology(reference)))]
 
 
 async def admits(runtime: Runtime, platform: str, workspace: str) -> bool:
@@ -102,17 +137,17 @@ def _is_anonymous(runtime: Runtime, inbound: Inbound) -> bool:
     return route is not None and route.anonymous
 
 
-async def _turn(runtime: Runtime, inbound: Inbound) -> list[Response]:
-    route = route_key(runtime, inbound)
+async def _turn(runtime: Runtime, inbound: Inbound, record: TurnRecord) -> list[Response]:
+    route = record.command = route_key(runtime, inbound)
     writes = writes_up_front(runtime, inbound, route)
     try:
-        return await _unit(runtime, inbound, writes)
+        return await _unit(runtime, inbound, record, writes)
     except Exception as problem:
         if writes or not is_write_conflict(problem):
             raise
         log.info("turn %s wrote after a read; running it again as a writer", route)
         runtime.writing_routes.add(route)
-        return await _unit(runtime, inbound, writes=True)
+        return await _unit(runtime, inbound, record, writes=True)
 
 
 def route_key(runtime: Runtime, inbound: Inbound) -> str:
@@ -140,7 +175,9 @@ def writes_up_front(runtime: Runtime, inbound: Inbound, route: str) -> bool:
     )
 
 
-async def _unit(runtime: Runtime, inbound: Inbound, writes: bool) -> list[Response]:
+async def _unit(
+    runtime: Runtime, inbound: Inbound, record: TurnRecord, writes: bool
+) -> list[Response]:
     now = runtime.clock.now()
     async with unit_of_work(runtime.sessions, writes=writes) as session:
         if inbound.delivery_id and not await insert_ignore(
@@ -152,10 +189,12 @@ async def _unit(runtime: Runtime, inbound: Inbound, writes: bool) -> list[Respon
                 "received_at": now,
             },
         ):
-            log.info("ignoring a repeated delivery %s", inbound.delivery_id)
+            log.info("ignoring a repeated delivery")
+            record.outcome = "repeat"
             return []
         turned_away = await not_admitted(session, runtime.settings, inbound)
         if turned_away:  # sees nothing of the network, and no member row is made
+            record.outcome = "not_admitted"
             return [Reply(text_message(turned_away))]
         identity = await upsert_member(session, inbound.who, inbound.profile, now)
         if not is_recent(identity.last_seen_at, now):
@@ -174,23 +213,25 @@ async def _unit(runtime: Runtime, inbound: Inbound, writes: bool) -> list[Respon
             settings=runtime.settings,
             router=runtime.router,
         )
-        await _route(ctx)
+        await _route(ctx, record)
     # Committed: the console (and anything watching) may deliver what the turn queued.
     runtime.queued_by_turns += ctx.queued
     runtime.seen.note(inbound.who, inbound.profile, seen_at)
     return ctx.responses
 
 
-async def _route(ctx: Context) -> None:
+async def _route(ctx: Context, record: TurnRecord) -> None:
     what = ctx.inbound.what
     router = ctx.router
     if isinstance(what, Command):
         found = router.resolve(what.text)
         if found is None:
+            record.outcome = "unknown_command"
             ctx.reply(_unknown_command(ctx, what.text))
             return
         route, args = found
         if route.role and not ctx.has_role(route.role):
+            record.outcome = "refused"
             ctx.reply(refusal(route.role))
             return
         await route.handler(ctx, args)
@@ -198,13 +239,13 @@ async def _route(ctx: Context) -> None:
         ctx.reply("Okay — nothing has been sent or changed.")
     elif isinstance(what, ButtonPress):
         action = router.actions.get(what.action_id)
-        if _allowed(ctx, action):
+        if _allowed(ctx, action, record):
             await action.handler(ctx, what.value)  # type: ignore[union-attr]
     elif isinstance(what, HomeOpened):
         ctx.reply(await home(ctx))
     elif isinstance(what, FormSubmission):
         form = router.forms.get(what.form_id)
-        if _allowed(ctx, form):
+        if _allowed(ctx, form, record):
             await form.handler(ctx, what)  # type: ignore[union-attr]
 
 
@@ -220,14 +261,16 @@ async def home(ctx: Context) -> Message:
     return Message(text=greeting, blocks=blocks)
 
 
-def _allowed(ctx: Context, route: Route | None) -> bool:
+def _allowed(ctx: Context, route: Route | None, record: TurnRecord) -> bool:
     if route is None:
+        record.outcome = "stale"
         ctx.reply(
             "That button or form no longer works — it may be from an older message. "
             "Type help to see what I can do now."
         )
         return False
     if route.role and not ctx.has_role(route.role):
+        record.outcome = "refused"
         ctx.reply(refusal(route.role))
         return False
     return True

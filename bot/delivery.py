@@ -45,9 +45,12 @@ class PermanentFailure(Exception):
 class RetryLater(Exception):
     """Try again later, after `after` if the platform said (Slack Retry-After)."""
 
-    def __init__(self, reason: str, after: timedelta | None = None) -> None:
+    def __init__(
+        self, reason: str, after: timedelta | None = None, *, rate_limited: bool = False
+    ) -> None:
         super().__init__(reason)
         self.after = after
+        self.rate_limited = rate_limited  # the platform refused for its rate limit (429)
 
 
 class Sender(Protocol):

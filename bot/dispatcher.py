@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, FixedClock
 from bot.delivery import PermanentFailure, RetryLater, Sender, Target
+from bot.metrics import Metrics
 from bot.pacing import Pacer, Pacing, Sleep
 from bot.quiet_hours import QuietHours, is_urgent, zone_named
 from bot.ui import Message
@@ -143,6 +144,13 @@ class Outcome:
     sent_at: datetime | None = None
     platform: str | None = None
 
+    @property
+    def result(self) -> str:
+        """For metrics: sent, dead, skipped, retry (a failed try) or deferred (no try)."""
+        if self.status == "queued":
+            return "retry" if self.tried else "deferred"
+        return self.status
+
 
 _RECORD = (
     update(OutboxMessage.__table__)  # type: ignore[arg-type]
@@ -170,11 +178,13 @@ class Recorder:
 
     sessions: async_sessionmaker[AsyncSession]
     worker: str
+    metrics: Metrics
     pending: list[Outcome] = field(default_factory=list)
     written: int = 0
     _task: asyncio.Task[None] | None = None
 
     def add(self, outcome: Outcome) -> None:
+        self.metrics.delivery(outcome.platform, outcome.result)
         self.pending.append(outcome)
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._write_all())
@@ -237,6 +247,9 @@ class Dispatcher:
     sleep: Sleep = asyncio.sleep
     rng: random.Random = field(default_factory=random.Random)
     checks: Sequence[SendCheck] = ()  # the features' send-time checks
+    metrics: Metrics = field(default_factory=Metrics)
+    # Set by stop(): lease nothing more, start no send, hand unstarted rows back.
+    stopping: bool = False
     _pacers: dict[int, tuple[Sender, Pacer, asyncio.Semaphore]] = field(default_factory=dict)
     _running: asyncio.Lock = field(default_factory=asyncio.Lock)
     _started: datetime = field(init=False)
@@ -257,9 +270,21 @@ class Dispatcher:
             finally:
                 heartbeat.cancel()
 
+    async def stop(self, within: float) -> bool:
+        """Finish the sends in flight (for at most `within` seconds) and hand every row
+        not yet sent back to the queue, so another worker sends it at once rather than
+        after its lease. True if the run in progress ended in time."""
+        self.stopping = True
+        try:
+            async with asyncio.timeout(within), self._running:
+                return True
+        except TimeoutError:
+            log.warning("outbox: sends still in flight at shutdown; their leases will expire")
+            return False
+
     async def _drain(self, leases: _LeaseKeeper) -> int:
         handled, warm = 0, False
-        while True:
+        while not self.stopping:
             leased_at = self._now()
             leased = await lease_due(
                 self.sessions, leased_at, self.batch, worker=self.worker, lease=self.lease
@@ -270,6 +295,7 @@ class Dispatcher:
             if len(leased) < self.batch:
                 return handled
             warm = True
+        return handled
 
     def _now(self) -> datetime:
         """The tick's instant, moved on by however long this run has taken so far."""
@@ -295,7 +321,7 @@ class Dispatcher:
         """Plan and send one leased batch. A lane's first batch is planned in growing
         chunks, sending as each is ready: after a start or a takeover the first message
         goes out once a few rows are read, not a whole batch."""
-        recorder = Recorder(self.sessions, self.worker)
+        recorder = Recorder(self.sessions, self.worker, self.metrics)
         batch = leases.hold([lease.id for lease in leased], lease_until)
         sends: list[asyncio.Task[None]] = []
         try:
@@ -394,6 +420,8 @@ class Dispatcher:
             except RetryLater as later:
                 if later.after:
                     pacer.hold(plan.target.workspace, later.after.total_seconds())
+                if later.rate_limited:
+                    self.metrics.rate_limited.labels(plan.platform or "none").inc()
                 outcome = self._retry(plan, _reason(later), later.after)
             except Exception as problem:  # a sender's bug must not stop the queue
                 log.exception("outbox row %s failed", plan.id)
@@ -414,11 +442,22 @@ class Dispatcher:
                     return self._sent(plan, "found delivered after a restart")
             except RetryLater as later:  # the check's own limit: only this row waits
                 return self._retry(plan, f"could not tell if it arrived: {later}", later.after)
+        if self.stopping:
+            return self._handed_back(plan)
         await pacer.wait_turn(plan.target.workspace, plan.target.conversation_key)
+        if self.stopping:
+            return self._handed_back(plan)
         if not await lease.keep(plan.id):
             return None
         await sender.send(plan.target, plan.message)
         return self._sent(plan, None)
+
+    def _handed_back(self, plan: Plan) -> Outcome | None:
+        """Stopping before this send began: queued again as it was, no try counted. An
+        orphan keeps its lease to expire, so whoever takes it still checks it arrived."""
+        if plan.orphaned:
+            return None
+        return Outcome(plan.id, "queued", plan.due_at, 0, None, platform=plan.platform)
 
     def _settled(self, plan: Plan, status: str, reason: str) -> Outcome:
         return Outcome(plan.id, status, plan.due_at, 0, reason, platform=plan.platform)

@@ -8,10 +8,14 @@ double-fires jobs across processes).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import weakref
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
+from apscheduler.events import EVENT_JOB_SUBMITTED, JobSubmissionEvent
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -22,6 +26,11 @@ from store.db import is_unavailable
 log = logging.getLogger(__name__)
 
 OUTBOX_EVERY = timedelta(seconds=5)
+
+# Each scheduler's standby task, which holds (and on cancel releases) the dispatch lock.
+_standbys: weakref.WeakKeyDictionary[AsyncIOScheduler, asyncio.Task[None]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 async def deliver_outbox(runtime: Runtime, now: datetime) -> int:
@@ -60,10 +69,32 @@ def start_scheduler(runtime: Runtime, outbox_every: timedelta = OUTBOX_EVERY) ->
             misfire_grace_time=None,
             **first,
         )
+    scheduler.add_listener(_lag_meter(runtime), EVENT_JOB_SUBMITTED)
     scheduler.start()
-    stand_by(lock, scheduler, "outbox")
+    _standbys[scheduler] = stand_by(lock, scheduler, "outbox")
     log.info("scheduler started as worker %s", runtime.dispatcher.worker)
     return scheduler
+
+
+async def stop_scheduler(runtime: Runtime, scheduler: AsyncIOScheduler, within: float) -> None:
+    """A graceful stop: fire no more ticks, let the outbox finish its sends in flight and
+    hand back the rows it has not started (bot/dispatcher.py), then give up the dispatch
+    lock so a standby worker takes over at once."""
+    scheduler.pause()
+    await runtime.dispatcher.stop(within)
+    scheduler.shutdown(wait=False)  # cancels the standby task, which releases the lock
+    standby = _standbys.pop(scheduler, None)
+    if standby is not None:
+        with contextlib.suppress(asyncio.CancelledError):
+            await standby
+
+
+def _lag_meter(runtime: Runtime) -> Callable[[JobSubmissionEvent], None]:
+    def measure(event: JobSubmissionEvent) -> None:
+        late = datetime.now(UTC) - max(event.scheduled_run_times)
+        runtime.metrics.scheduler_lag.labels(event.job_id).observe(late.total_seconds())
+
+    return measure
 
 
 def _guarded(
@@ -74,6 +105,8 @@ def _guarded(
     async def tick() -> None:
         try:
             await run(runtime, runtime.clock.now())
+        except asyncio.CancelledError:  # the scheduler stopping mid-tick: rows' leases stay safe
+            log.info("job %s stopped with the scheduler", name)
         except Exception as problem:
             if is_unavailable(problem):
                 log.warning("job %s: database unavailable, will retry", name)

@@ -7,6 +7,7 @@ of every feature and the platforms' senders; the core only ever receives one.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.clock import Clock, SystemClock
 from bot.delivery import Sender
 from bot.dispatcher import Dispatcher
+from bot.metrics import Metrics
 from bot.router import Router
 from bot.seen import Seen
 from bot.settings import Settings
@@ -34,6 +36,11 @@ class Runtime:
     seen: Seen = field(default_factory=Seen)
     writing_routes: set[str] = field(default_factory=set)
     _dispatcher: Dispatcher | None = field(default=None, repr=False)
+    metrics: Metrics = field(default_factory=Metrics)
+    # Set on SIGTERM: readiness says no, so the load balancer sends turns elsewhere.
+    draining: bool = False
+    _in_flight: int = 0
+    _idle: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
     def create(
@@ -65,6 +72,7 @@ class Runtime:
                 self.clock,
                 default_timezone=self.settings.benchmate_timezone,
                 checks=self.router.send_checks,
+                metrics=self.metrics,
             )
         return self._dispatcher
 
@@ -72,6 +80,29 @@ class Runtime:
     def dispatcher(self, dispatcher: Dispatcher) -> None:
         """Use another dispatcher (a fake pacer clock in tests, a benchmark's lease)."""
         self._dispatcher = dispatcher
+
+    # --- turns in flight, for a graceful stop --------------------------------------
+
+    def turn_started(self) -> None:
+        self._in_flight += 1
+        self._idle.clear()
+        self.metrics.in_flight.set(self._in_flight)
+
+    def turn_ended(self) -> None:
+        self._in_flight -= 1
+        self.metrics.in_flight.set(self._in_flight)
+        if self._in_flight == 0:
+            self._idle.set()
+
+    async def idle(self, within: float) -> bool:
+        """Wait until no turn is running, for at most `within` seconds; True if none is."""
+        if self._in_flight == 0:
+            return True
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout=within)
+        except TimeoutError:
+            return False
+        return True
 
     async def close(self) -> None:
         for sender in self.senders.values():

@@ -5,8 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MAX_DAYS = 3650  # ten years: beyond that a retention setting is a typo, not a policy
 
 
 class Settings(BaseSettings):
@@ -37,6 +39,17 @@ class Settings(BaseSettings):
 
     test_database_url: str | None = None
 
+    # Operations: log lines as JSON (default in production) or text; a worker's probe port.
+    benchmate_log_format: Literal["json", "text"] | None = None
+    benchmate_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+
+    # Retention, in days: what the daily job removes once it is this old (bot/retention.py).
+    benchmate_retain_outbox_days: int = Field(default=30, ge=1, le=MAX_DAYS)
+    benchmate_retain_closed_notes_days: int = Field(default=730, ge=30, le=MAX_DAYS)
+    benchmate_retain_event_ledgers_days: int = Field(default=730, ge=30, le=MAX_DAYS)
+    benchmate_retain_paged_replies_days: int = Field(default=30, ge=1, le=MAX_DAYS)
+    benchmate_retain_receipts_days: int = Field(default=7, ge=1, le=MAX_DAYS)
+
     @field_validator("benchmate_timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -44,6 +57,10 @@ class Settings(BaseSettings):
 
         ZoneInfo(value)  # raises for an unknown zone, so a typo fails at start-up
         return value
+
+    @property
+    def log_format(self) -> str:
+        return self.benchmate_log_format or ("json" if self.is_production else "text")
 
     @property
     def is_production(self) -> bool:
@@ -57,3 +74,14 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def settings_problem(problem: ValidationError) -> str:
+    """A start-up refusal a person can act on: which variable, what is wrong, what was given."""
+    lines = ["Benchmate can't start: some settings are not valid."]
+    for error in problem.errors():
+        name = ".".join(str(part) for part in error["loc"]).upper() or "settings"
+        given = error.get("input")
+        lines.append(f"  {name}: {error['msg'].lower()} (given: {given!r})")
+    lines.append("Fix them in the environment or .env and start again.")
+    return "\n".join(lines)

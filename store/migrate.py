@@ -8,6 +8,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import inspect, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -29,3 +31,18 @@ def upgrade(database_url: str, revision: str = "head") -> None:
         return
     with ThreadPoolExecutor(max_workers=1) as pool:
         pool.submit(command.upgrade, alembic_config(database_url), revision).result()
+
+
+def head_revisions() -> set[str]:
+    """The revisions this code's migrations end at (one, while the chain stays linear)."""
+    from alembic.script import ScriptDirectory
+
+    return set(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
+async def applied_revisions(engine: AsyncEngine) -> set[str]:
+    """The revisions the database is at; empty when it was never migrated."""
+    async with engine.connect() as connection:
+        if not await connection.run_sync(lambda sync: inspect(sync).has_table("alembic_version")):
+            return set()
+        return set(await connection.scalars(text("SELECT version_num FROM alembic_version")))

@@ -147,12 +147,12 @@ def failure(problem: SlackApiError) -> Exception:
     if response.status_code == 429:
         after = response.headers.get("Retry-After") or response.headers.get("retry-after")
         wait = timedelta(seconds=int(after)) if after and str(after).isdigit() else DEFAULT_WAIT
-        return RetryLater("Slack rate limit (429)", after=wait)
+        return RetryLater("Slack rate limit (429)", after=wait, rate_limited=True)
     error = (response.data or {}).get("error", "") if isinstance(response.data, dict) else ""
     if error in PERMANENT:
         return PermanentFailure(f"Slack: {error}")
     if error == "ratelimited":
-        return RetryLater("Slack rate limit", after=DEFAULT_WAIT)
+        return RetryLater("Slack rate limit", after=DEFAULT_WAIT, rate_limited=True)
     return RetryLater(f"Slack error: {error or response.status_code}")
 
 

@@ -114,7 +114,11 @@ class TeamsSender(Sender):
         response = problem.response
         status = getattr(response, "status_code", None) or 0
         if status in RETRY_STATUSES:
-            raise RetryLater(f"Teams answered {status}", after=_retry_after(response))
+            raise RetryLater(
+                f"Teams answered {status}",
+                after=_retry_after(response),
+                rate_limited=status == 429,
+            )
         reason = f"Teams refused with {status}"
         if status in GONE_STATUSES:
             reason = f"Teams refused with {status}: Benchmate is blocked or was removed"

@@ -1,0 +1,80 @@
+"""Running a process until SIGTERM, then stopping it gracefully.
+
+On SIGTERM (or Ctrl-C) a process stops taking turns: readiness turns 503 and
+the listening socket closes, so the load balancer sends new requests elsewhere.
+Requests and turns already in flight get DRAIN_SECONDS to finish (Slack waits
+3 s for an answer). The scheduler fires no more ticks; the outbox finishes the
+sends in flight and hands back the rows it had leased but not started, and the
+dispatch lock is released, so a standby worker takes over at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.runtime import Runtime
+
+log = logging.getLogger("benchmate")
+
+DRAIN_SECONDS = 3.0
+
+
+@dataclass
+class Process:
+    """What a running `serve` or `worker` has to stop."""
+
+    runtime: Runtime
+    runner: web.AppRunner | None = None
+    scheduler: AsyncIOScheduler | None = None
+
+    async def stop(self, within: float = DRAIN_SECONDS) -> None:
+        from bot.jobs import stop_scheduler
+
+        deadline = time.monotonic() + within
+        self.runtime.draining = True
+        if self.runner is not None:  # closes the socket, waits for requests in flight
+            await self.runner.cleanup()
+        if not await self.runtime.idle(max(0.0, deadline - time.monotonic())):
+            log.warning("stopping with turns still in flight")
+        if self.scheduler is not None:
+            await stop_scheduler(
+                self.runtime, self.scheduler, max(0.1, deadline - time.monotonic())
+            )
+        await self.runtime.close()
+
+
+def runner_for(app: web.Application) -> web.AppRunner:
+    return web.AppRunner(app, shutdown_timeout=DRAIN_SECONDS, handle_signals=False)
+
+
+async def serve_app(app: web.Application, host: str, port: int) -> web.AppRunner:
+    runner = runner_for(app)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner
+
+
+def run_until_stopped(start: Callable[[], Awaitable[Process]]) -> int:
+    """Start, wait for SIGTERM or SIGINT, stop gracefully; the exit status."""
+
+    async def main() -> None:
+        stopped = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stopped.set)
+        process = await start()
+        await stopped.wait()
+        log.info("shutting down: finishing what is in flight")
+        await process.stop()
+        log.info("stopped cleanly")
+
+    asyncio.run(main())
+    return 0
