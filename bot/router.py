@@ -113,6 +113,23 @@ class Download:
         return f"{self.prefix}{{token}}{self.suffix}"
 
 
+# What a feature holds about a member: exported as one section of `privacy export`,
+# erased (or turned into an anonymous tombstone) by `privacy erase`.
+PersonalExport = Callable[["AsyncSession", int], Awaitable[dict[str, Any]]]
+PersonalErase = Callable[["Context", int], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """A feature's part in data rights. `tables` names every table of the feature that
+    refers to a member, so a test can check that no such table is forgotten."""
+
+    section: str
+    tables: tuple[str, ...]
+    export: PersonalExport
+    erase: PersonalErase
+
+
 @dataclass
 class Router:
     commands: dict[tuple[str, str | None], CommandRoute] = field(default_factory=dict)
@@ -122,6 +139,7 @@ class Router:
     home_sections: list[tuple[int, HomeSection]] = field(default_factory=list)
     downloads: list[Download] = field(default_factory=list)
     send_checks: list[SendCheck] = field(default_factory=list)
+    personal_data: list[PersonalData] = field(default_factory=list)
 
     # --- registration -------------------------------------------------------
 
@@ -197,6 +215,10 @@ class Router:
 
         return register
 
+    def holds_personal_data(self, data: PersonalData) -> None:
+        """Take part in `privacy export` and `privacy erase` (bot/data_rights.py)."""
+        self.personal_data.append(data)
+
     def _by_id(
         self, table: dict[str, Route], id_: str, role: str | None, anonymous: bool = False
     ) -> Callable[[Any], Any]:
@@ -228,6 +250,7 @@ class Router:
             raise ValueError(f"downloads registered twice: {sorted(paths)}")
         self.downloads.extend(other.downloads)
         self.send_checks.extend(other.send_checks)
+        self.personal_data.extend(other.personal_data)
 
     # --- lookup ---------------------------------------------------------------
 

@@ -11,6 +11,7 @@ def build_router() -> Router:
         admin_audit,
         admin_outbox,
         admin_workspaces,
+        data_rights,
         events,
         help,
         mentoring,
@@ -19,10 +20,12 @@ def build_router() -> Router:
         profile,
         pulse,
         report,
+        retention,
     )
 
     router = Router()
     features = (help, profile, admin, privacy, admin_outbox, admin_audit, mentoring, events)
-    for feature in (*features, admin_workspaces, nominations, pulse, report):
+    more = (admin_workspaces, data_rights, nominations, pulse, report, retention)
+    for feature in (*features, *more):
         router.include(feature.router)
     return router

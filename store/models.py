@@ -89,6 +89,8 @@ class Member(Base):
     proactive_paused: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Erased at their request: the row stays as an anonymous tombstone for aggregates.
+    erased_at: Mapped[datetime | None]
 
     institution: Mapped[Institution | None] = relationship(lazy="joined")
     department: Mapped[Department | None] = relationship(lazy="joined")

@@ -15,6 +15,7 @@ from handlers.events import (  # noqa: F401  (importing registers the routes)
     change,
     feedback,
     listing,
+    personal,
     reminders,
     rsvp,
     sendtime,

@@ -17,6 +17,7 @@ from handlers.mentoring import (  # noqa: F401  (importing registers the routes)
     jobs,
     meetings,
     nudges,
+    personal,
     profile,
     requests,
     schemes,
