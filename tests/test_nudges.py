@@ -70,6 +70,8 @@ async def test_a_pair_over_months_the_mentee_books_and_the_mentor_never_chases(
     harness: Harness,
 ) -> None:
     sender = recording(harness.runtime)
+    # The months pass through every job, retention too: keep the outbox's history to read.
+    harness.runtime.settings.benchmate_retain_outbox_days = 365
     first = START + timedelta(days=3)  # Thursday 5 March
     relationship_id = await agreed_and_met(harness, first)
 
