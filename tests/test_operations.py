@@ -19,14 +19,15 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import text
 
 from bot import jobs, logs
-from bot.app import create_app, create_probe_app
-from bot.delivery import RetryLater, Target
+from bot.app import create_probe_app
+from bot.delivery import RetryLater, Sender, Target
 from bot.harness import Harness
+from bot.root import create_app, create_runtime
 from bot.runtime import Runtime
 from bot.ui import Message
 from tests.conftest import UNREACHABLE, settings_for
 from tests.helpers import make_member
-from tests.test_outbox_fakes import fake_time_dispatcher, queue, rows
+from tests.test_outbox_fakes import fake_time_dispatcher, queue, recording, rows
 
 
 def turn_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
@@ -103,27 +104,14 @@ def value(metrics: str, name: str) -> float:
     raise LookupError(name)
 
 
-class RateLimited:
-    """A console sender whose platform says 429 once, then delivers."""
-
-    def __init__(self) -> None:
-        self.sent: list[str] = []
-        self.refused = False
-
-    async def send(self, target: Target, message: Message) -> None:
-        if not self.refused:
-            self.refused = True
-            raise RetryLater("rate limit (429)", rate_limited=True)
-        self.sent.append(target.key)
-
-
 async def test_metrics_count_turns_deliveries_429s_and_the_outbox(
     runtime: Runtime, harness: Harness
 ) -> None:
     priya = await make_member(harness, "priya")
     await harness.say("priya", "help")
     await harness.say("priya", "frobnicate")
-    runtime.senders["console"] = RateLimited()
+    sender = recording(runtime)
+    sender.script["one"] = [RetryLater("rate limit (429)", rate_limited=True)]
     fake_time_dispatcher(runtime, metrics=runtime.metrics)
     await queue(runtime, "one", member_id=priya)
     await queue(runtime, "two", member_id=priya)
@@ -177,7 +165,7 @@ async def test_not_ready_while_draining_or_when_the_database_is_away(runtime: Ru
     runtime.draining = True
     status, body = await scrape(runtime, "/readyz")
     assert status == 503 and json.loads(body)["reason"] == "shutting down"
-    away = Runtime.create(settings_for(UNREACHABLE))
+    away = create_runtime(settings_for(UNREACHABLE))
     try:
         assert (await scrape(away, "/readyz"))[0] == 503
         status, metrics = await scrape(away)  # metrics still answer, without the outbox
@@ -196,7 +184,7 @@ async def test_a_worker_serves_its_own_probes(runtime: Runtime) -> None:
 # --- a graceful stop --------------------------------------------------------------------
 
 
-class Gate:
+class Gate(Sender):
     """A console sender that holds its first send until opened."""
 
     def __init__(self) -> None:

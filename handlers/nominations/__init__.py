@@ -16,6 +16,7 @@ from handlers.nominations import (  # noqa: F401  (importing registers the route
     drive,
     export,
     nominate,
+    personal,
     reminders,
     report,
     review,
