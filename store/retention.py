@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,13 +39,14 @@ class Rule:
     purge: Purge
 
 
-async def _by_id(session: AsyncSession, table: type, id_query: object) -> int:
-    ids = list(await session.scalars(id_query))  # type: ignore[call-overload]
-    if ids:
-        await session.execute(
-            delete(table).where(table.id.in_(ids)).execution_options(synchronize_session=False)  # type: ignore[attr-defined]
-        )
-    return len(ids)
+async def _by_id(session: AsyncSession, table: type, id_query: Any) -> int:
+    """Delete the rows `id_query` picks, in one statement: the ids never leave the database."""
+    result = await session.execute(
+        delete(table)  # type: ignore[arg-type]
+        .where(table.id.in_(id_query.scalar_subquery()))  # type: ignore[attr-defined]
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def outbox(session: AsyncSession, cutoff: datetime, batch: int) -> int:
