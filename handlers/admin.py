@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.router import Router
+from handlers.people import named_member
 from store import members as store
 from store.models import ROLES, SCOPED_ROLES, Institution, Member
 
@@ -40,12 +41,8 @@ async def manage_roles(ctx: Context, args: str) -> None:
     if role not in ROLES:
         ctx.reply(f"“{role[:30]}” isn't a role I know. {ROLE_HELP}")
         return
-    member = await store.member_by_reference(ctx.session, who, ctx.inbound.who)
+    member = await named_member(ctx, who)
     if member is None:
-        ctx.reply(
-            f"I couldn't find exactly one member called “{who[:60]}”. "
-            "Try their e-mail address or @mention them."
-        )
         return
     detail = {"role": role}
     if verb == "grant" and scoped:

@@ -8,8 +8,8 @@ from typing import Any
 
 from bot.context import Context
 from bot.router import Router
+from handlers.people import named_member
 from store import audit
-from store import members as people
 
 router = Router()
 
@@ -50,12 +50,8 @@ async def show_audit(ctx: Context, args: str) -> None:
             return
     elif words:
         who = " ".join(words)
-        member = await people.member_by_reference(ctx.session, who, ctx.inbound.who)
+        member = await named_member(ctx, who)
         if member is None:
-            ctx.reply(
-                f"I couldn't find exactly one member called “{who[:60]}”. "
-                "Try their e-mail address or @mention them."
-            )
             return
         member_id = member.id
     found = await audit.entries(ctx.session, member_id=member_id, since=since, limit=SHOWN)

@@ -21,6 +21,7 @@ from bot import files
 from bot.context import Context
 from bot.router import Router
 from bot.ui import Actions, Button, Heading, Hint, Message, Section
+from handlers.people import named_member
 from store import data_rights as store
 from store import members as people
 from store.models import Member
@@ -62,12 +63,8 @@ async def admin_privacy(ctx: Context, args: str) -> None:
     if verb.lower() not in ("export", "erase") or not who.strip():
         ctx.reply("Try admin privacy export priya, or admin privacy erase priya.")
         return
-    member = await people.member_by_reference(ctx.session, who.strip(), ctx.inbound.who)
-    if member is None or member.erased_at is not None:
-        ctx.reply(
-            f"I couldn't find exactly one member called “{who.strip()[:60]}”. "
-            "Try their e-mail address or @mention them."
-        )
+    member = await named_member(ctx, who)
+    if member is None:
         return
     if verb.lower() == "export":
         await _export(ctx, member)
