@@ -18,6 +18,7 @@ log = logging.getLogger("benchmate.retention")
 
 BATCH = 1000
 MAX_REST = 0.05  # seconds
+BATCH_TIME = 0.02  # seconds a batch should take: a turn waiting behind it barely notices
 
 
 @router.job("retention", every=timedelta(hours=1))
@@ -27,16 +28,20 @@ async def run_retention(runtime: Runtime, now: datetime, batch: int = BATCH) -> 
     for rule in retention.RULES:
         days = getattr(runtime.settings, rule.setting) if rule.setting else 0
         cutoff = now - timedelta(days=days)
-        removed = 0
+        removed, size = 0, batch
         while True:
             started = time.perf_counter()
             async with runtime.sessions() as session, session.begin():
-                done = await rule.purge(session, cutoff, batch)
+                done = await rule.purge(session, cutoff, size)
             removed += done
-            if done < batch:
+            if done < size:
                 break
-            # Rest as long as the batch took: turns get at least half the database's time.
-            await asyncio.sleep(min(time.perf_counter() - started, MAX_REST))
+            took = time.perf_counter() - started
+            # Rest as long as the batch took, so turns get at least half the database's
+            # time, and size the next batch to take about BATCH_TIME: short locks.
+            await asyncio.sleep(min(took, MAX_REST))
+            wanted = int(size * BATCH_TIME / max(took, 0.001))
+            size = max(max(1, batch // 10), min(wanted, batch * 5))
         if removed:
             log.info(
                 "retention removed %d %s",

@@ -8,6 +8,8 @@ are anonymous and carry no link to anyone.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, or_, select, update
@@ -56,13 +58,14 @@ PROFILE_FIELDS = (
 
 
 async def export(session: AsyncSession, member_id: int) -> dict[str, Any]:
-    names = await _names(session)
     schemes = {s.id: s.name for s in await session.scalars(select(Scheme))}
     profile = await session.get(MentoringProfile, member_id)
-    requests = await session.scalars(
-        select(MentorRequest)
-        .where(or_(MentorRequest.mentee_id == member_id, MentorRequest.mentor_id == member_id))
-        .order_by(MentorRequest.id)
+    requests = list(
+        await session.scalars(
+            select(MentorRequest)
+            .where(or_(MentorRequest.mentee_id == member_id, MentorRequest.mentor_id == member_id))
+            .order_by(MentorRequest.id)
+        )
     )
     relationships = list(
         await session.scalars(
@@ -74,8 +77,8 @@ async def export(session: AsyncSession, member_id: int) -> dict[str, Any]:
     joined = await session.scalars(
         select(SchemeMember.scheme_id).where(SchemeMember.member_id == member_id)
     )
-    dont_pair = await session.scalars(
-        select(DontPair.other_id).where(DontPair.member_id == member_id)
+    dont_pair = list(
+        await session.scalars(select(DontPair.other_id).where(DontPair.member_id == member_id))
     )
     returned = await session.execute(
         select(
@@ -84,6 +87,10 @@ async def export(session: AsyncSession, member_id: int) -> dict[str, Any]:
         .where(EvaluationReturn.member_id == member_id)
         .order_by(EvaluationReturn.id)
     )
+    others = {r.mentor_id for r in requests} | {r.mentee_id for r in requests} | set(dont_pair)
+    others |= {r.mentor_id for r in relationships} | {r.mentee_id for r in relationships}
+    names = await _names(session, others)
+    shared = await _shared(session, [r.id for r in relationships], member_id)
     return {
         "profile": (
             {name: getattr(profile, name) for name in PROFILE_FIELDS}
@@ -108,7 +115,7 @@ async def export(session: AsyncSession, member_id: int) -> dict[str, Any]:
             for r in requests
         ],
         "relationships": [
-            await _relationship(session, r, member_id, names, schemes) for r in relationships
+            _relationship(r, member_id, names, schemes, shared) for r in relationships
         ],
         "evaluations_returned": [
             {"relationship": rel, "stage": stage, "returned_on": day.isoformat()}
@@ -117,32 +124,48 @@ async def export(session: AsyncSession, member_id: int) -> dict[str, Any]:
     }
 
 
-async def _relationship(
-    session: AsyncSession,
+@dataclass
+class _Shared:
+    """Objectives and meetings of the member's relationships, and their own notes."""
+
+    objectives: dict[int, list[Objective]] = field(default_factory=lambda: defaultdict(list))
+    meetings: dict[int, list[Meeting]] = field(default_factory=lambda: defaultdict(list))
+    notes: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+
+async def _shared(session: AsyncSession, relationship_ids: list[int], member_id: int) -> _Shared:
+    """Three queries, however many relationships."""
+    found = _Shared()
+    for objective in await session.scalars(
+        select(Objective)
+        .where(Objective.relationship_id.in_(relationship_ids))
+        .order_by(Objective.position)
+    ):
+        found.objectives[objective.relationship_id].append(objective)
+    for meeting in await session.scalars(
+        select(Meeting)
+        .where(Meeting.relationship_id.in_(relationship_ids))
+        .order_by(Meeting.held_on, Meeting.id)
+    ):
+        found.meetings[meeting.relationship_id].append(meeting)
+    notes = await session.execute(
+        select(PrivateNote.meeting_id, PrivateNote.text)
+        .join(Meeting, Meeting.id == PrivateNote.meeting_id)
+        .where(PrivateNote.author_id == member_id, Meeting.relationship_id.in_(relationship_ids))
+        .order_by(PrivateNote.id)
+    )
+    for meeting_id, body in notes:
+        found.notes[meeting_id].append(body)
+    return found
+
+
+def _relationship(
     r: Relationship,
     member_id: int,
     names: dict[int, str],
     schemes: dict[int, str],
+    shared: _Shared,
 ) -> dict[str, Any]:
-    meetings = list(
-        await session.scalars(
-            select(Meeting).where(Meeting.relationship_id == r.id).order_by(Meeting.held_on)
-        )
-    )
-    notes = await session.execute(
-        select(PrivateNote.meeting_id, PrivateNote.text, PrivateNote.created_at)
-        .where(
-            PrivateNote.author_id == member_id,
-            PrivateNote.meeting_id.in_([m.id for m in meetings]),
-        )
-        .order_by(PrivateNote.id)
-    )
-    mine: dict[int, list[str]] = {}
-    for meeting_id, body, _ in notes:
-        mine.setdefault(meeting_id, []).append(body)
-    objectives = await session.scalars(
-        select(Objective).where(Objective.relationship_id == r.id).order_by(Objective.position)
-    )
     return {
         "id": r.id,
         "scheme": schemes.get(r.scheme_id),
@@ -157,14 +180,14 @@ async def _relationship(
             "confidentiality": r.confidentiality,
             "expected_months": r.expected_months,
         },
-        "objectives": [{"text": o.text, "state": o.state} for o in objectives],
+        "objectives": [{"text": o.text, "state": o.state} for o in shared.objectives[r.id]],
         "meetings": [
             {
                 "held_on": m.held_on.isoformat(),
                 "happened": m.happened,
-                "your_private_notes": mine.get(m.id, []),
+                "your_private_notes": shared.notes.get(m.id, []),
             }
-            for m in meetings
+            for m in shared.meetings[r.id]
         ],
         "closed_at": _iso(r.closed_at),
         "exit_reason": r.exit_reason,
@@ -172,8 +195,13 @@ async def _relationship(
     }
 
 
-async def _names(session: AsyncSession) -> dict[int, str]:
-    return {i: name for i, name in await session.execute(select(Member.id, Member.display_name))}
+async def _names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    found = await session.execute(
+        select(Member.id, Member.display_name).where(Member.id.in_(list(ids)))
+    )
+    return {i: name for i, name in found}
 
 
 def _iso(value: Any) -> str | None:

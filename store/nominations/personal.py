@@ -36,10 +36,18 @@ TABLES = (
 async def export(session: AsyncSession, member_id: int) -> dict[str, Any]:
     drives = {d.id: d.title for d in await session.scalars(select(Drive))}
     categories = {c.id: c.name for c in await session.scalars(select(Category))}
-    names = {i: n for i, n in await session.execute(select(Member.id, Member.display_name))}
-    made = await session.scalars(
-        select(Nomination).where(Nomination.nominator_id == member_id).order_by(Nomination.id)
+    made = list(
+        await session.scalars(
+            select(Nomination).where(Nomination.nominator_id == member_id).order_by(Nomination.id)
+        )
     )
+    nominees = [n.nominee_id for n in made]
+    names = {
+        i: name
+        for i, name in await session.execute(
+            select(Member.id, Member.display_name).where(Member.id.in_(nominees))
+        )
+    }
     received = await session.scalars(
         select(Nomination).where(Nomination.nominee_id == member_id).order_by(Nomination.id)
     )
