@@ -11,6 +11,7 @@ import asyncio
 import logging
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.health import RUNTIME
 from store.db import ping
@@ -43,7 +44,7 @@ async def readyz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ready", "database": "ok", "migrations": "head"})
 
 
-async def _check(engine) -> set[str]:  # type: ignore[no-untyped-def]
+async def _check(engine: AsyncEngine) -> set[str]:
     await ping(engine)
     return await applied_revisions(engine)
 

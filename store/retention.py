@@ -42,7 +42,7 @@ class Rule:
 async def _by_id(session: AsyncSession, table: type, id_query: Any) -> int:
     """Delete the rows `id_query` picks, in one statement: the ids never leave the database."""
     result = await session.execute(
-        delete(table)  # type: ignore[arg-type]
+        delete(table)
         .where(table.id.in_(id_query.scalar_subquery()))  # type: ignore[attr-defined]
         .execution_options(synchronize_session=False)
     )
