@@ -27,7 +27,7 @@ from bot.runtime import Runtime
 from bot.ui import Message
 from tests.conftest import UNREACHABLE, settings_for
 from tests.helpers import make_member
-from tests.test_outbox_fakes import fake_time_dispatcher, queue, recording, rows
+from tests.outbox_fakes import fake_time_dispatcher, queue, recording, rows
 
 
 def turn_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:

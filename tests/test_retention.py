@@ -14,8 +14,8 @@ from store.files import StoredFile
 from store.mentoring.models import PrivateNote, Relationship
 from store.models import InboundReceipt, OutboxMessage
 from tests.helpers import make_member
+from tests.outbox_fakes import queue
 from tests.test_data_rights import logged_meeting
-from tests.test_outbox_fakes import queue
 
 
 async def count(runtime: Runtime, model: type, *where: object) -> int:
