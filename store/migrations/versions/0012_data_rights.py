@@ -1,7 +1,7 @@
 """data rights: erased members become tombstones; one-time erasure confirmations
 
-Revision ID: 0011_data_rights
-Revises: 0010_nominations
+Revision ID: 0012_data_rights
+Revises: 0011_due_partial_indexes
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011_data_rights"
-down_revision: str | None = "0010_nominations"
+revision: str = "0012_data_rights"
+down_revision: str | None = "0011_due_partial_indexes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
