@@ -12,6 +12,7 @@ from __future__ import annotations
 from handlers.pulse import (  # noqa: F401  (importing registers the routes)
     answer,
     export,
+    personal,
     results,
     rounds,
     send,

@@ -10,9 +10,21 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.events.models import Event, EventAttendance, EventDelivery, EventRsvp
+from store.events.models import (
+    Event,
+    EventAttendance,
+    EventDelivery,
+    EventFeedbackReceipt,
+    EventRsvp,
+)
 
-TABLES = ("events", "event_rsvps", "event_deliveries", "event_attendance")
+TABLES = (
+    "events",
+    "event_rsvps",
+    "event_deliveries",
+    "event_attendance",
+    "event_feedback_receipts",
+)
 
 
 async def export(session: AsyncSession, member_id: int) -> dict[str, Any]:
@@ -23,9 +35,15 @@ async def export(session: AsyncSession, member_id: int) -> dict[str, Any]:
         .order_by(Event.starts_at)
     )
     came = await session.execute(
-        select(Event.title, Event.starts_at, EventAttendance.how, EventAttendance.feedback_given)
+        select(Event.title, Event.starts_at, EventAttendance.how)
         .join(Event, Event.id == EventAttendance.event_id)
         .where(EventAttendance.member_id == member_id)
+        .order_by(Event.starts_at)
+    )
+    gave = await session.scalars(
+        select(Event.title)
+        .join(EventFeedbackReceipt, EventFeedbackReceipt.event_id == Event.id)
+        .where(EventFeedbackReceipt.member_id == member_id)
         .order_by(Event.starts_at)
     )
     organised = await session.execute(
@@ -42,15 +60,10 @@ async def export(session: AsyncSession, member_id: int) -> dict[str, Any]:
             for t, s, a, at in answers
         ],
         "attended": [
-            {
-                "event": t,
-                "starts_at": s.isoformat(),
-                "recorded_by": how,
-                # Whether you gave feedback; what you said is anonymous and not linked to you.
-                "anonymous_feedback_given": given,
-            }
-            for t, s, how, given in came
+            {"event": t, "starts_at": s.isoformat(), "recorded_by": how} for t, s, how in came
         ],
+        # Where you gave feedback; what you said is anonymous and not linked to you.
+        "anonymous_feedback_given": list(gave),
         "organised": [
             {"event": t, "starts_at": s.isoformat(), "status": status} for t, s, status in organised
         ],
