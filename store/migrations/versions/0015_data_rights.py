@@ -1,7 +1,7 @@
 """data rights: erased members become tombstones; one-time erasure confirmations
 
-Revision ID: 0014_data_rights
-Revises: 0013_pulse_surveys
+Revision ID: 0015_data_rights
+Revises: 0014_admissions
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014_data_rights"
-down_revision: str | None = "0013_pulse_surveys"
+revision: str = "0015_data_rights"
+down_revision: str | None = "0014_admissions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

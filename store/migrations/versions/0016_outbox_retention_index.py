@@ -1,7 +1,7 @@
 """outbox: an index on (status, created_at) for the retention job's range
 
-Revision ID: 0015_outbox_retention_index
-Revises: 0014_data_rights
+Revision ID: 0016_outbox_retention_index
+Revises: 0015_data_rights
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0015_outbox_retention_index"
-down_revision: str | None = "0014_data_rights"
+revision: str = "0016_outbox_retention_index"
+down_revision: str | None = "0015_data_rights"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
