@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 
 from bot.clock import FixedClock
@@ -23,6 +24,12 @@ from store.db import make_engine
 from store.migrate import upgrade
 from store.models import Base
 from tests.goldens import UPDATE_OPTION, compare
+
+# CI explores the same examples on every run, so a submission's result does not depend
+# on the draw; locally hypothesis keeps searching with fresh examples.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 # Nothing listens on port 1: a database that is away, without a thread left behind.
