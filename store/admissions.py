@@ -7,8 +7,11 @@ settings admit need no row (bot/admission.py); a row overrides them.
 
 from __future__ import annotations
 
+import time
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import DateTime, String, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,13 +42,33 @@ class Workspace:
     status: str
 
 
+# Every turn asks, and decisions are rare: each process remembers them briefly, per
+# database. A decision recorded here is seen at once; one recorded by another process
+# within REMEMBER_SECONDS.
+REMEMBER_SECONDS = 30.0
+_remembered: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], tuple[float, str | None]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 async def status_of(session: AsyncSession, platform: str, workspace: str) -> str | None:
     """The admin's decision on this workspace, or None when there is none."""
-    return await session.scalar(
+    known = _remembered.setdefault(session.get_bind(), {})
+    found = known.get((platform, workspace))
+    if found is not None and time.monotonic() - found[0] < REMEMBER_SECONDS:
+        return found[1]
+    status = await session.scalar(
         select(Admission.status).where(
             Admission.platform == platform, Admission.workspace == workspace
         )
     )
+    known[platform, workspace] = (time.monotonic(), status)
+    return status
+
+
+def forget_decisions(session: AsyncSession) -> None:
+    """A decision was just recorded: read them afresh."""
+    _remembered.pop(session.get_bind(), None)
 
 
 async def note_install(
@@ -64,6 +87,7 @@ async def note_install(
             "decided_at": None,
         },
     )
+    forget_decisions(session)
 
 
 async def all_workspaces(session: AsyncSession) -> list[Workspace]:
@@ -92,3 +116,4 @@ async def decide(
         session.add(row)
     row.status = status
     row.decided_at = now
+    forget_decisions(session)

@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from store.models import (
     Department,
@@ -96,6 +97,7 @@ async def upsert_member(
     try:
         async with session.begin_nested():
             member = await _member_for_verified_email(session, profile)
+            brand_new = member is None
             if member is None:
                 member = Member(
                     display_name=profile.display_name or UNNAMED,
@@ -107,20 +109,22 @@ async def upsert_member(
                     updated_at=now,
                 )
                 session.add(member)
-                await session.flush()
             identity = PlatformIdentity(
-                member_id=member.id,
+                member=member,
                 platform=who.platform,
                 workspace=who.workspace,
                 user_id=who.user_id,
                 display_name=profile.display_name,
                 email=profile.email,
+                last_seen_at=now,
                 created_at=now,
             )
             session.add(identity)
-            await session.flush()
-            await session.refresh(member, ["role_grants"])
-            identity.member = member
+            await session.flush()  # both rows in one flush
+            if brand_new:  # a new member has no roles: nothing to read back
+                set_committed_value(member, "role_grants", [])
+            else:
+                await session.refresh(member, ["role_grants"])
             return identity
     except IntegrityError:
         found = await identity_for(session, who)
