@@ -18,12 +18,13 @@ import secrets
 import time
 import traceback
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot import logs
 from bot.admission import is_admitted
 from bot.admission import refusal as not_admitted
 from bot.context import Context
-from bot.inbound import ButtonPress, Command, FormSubmission, HomeOpened, Inbound
+from bot.inbound import ButtonPress, Command, FormSubmission, HomeOpened, Inbound, Synced
 from bot.responses import Reply, Response
 from bot.router import Route
 from bot.runtime import Runtime
@@ -32,7 +33,7 @@ from bot.seen import is_recent
 from bot.ui import KEEP_AS_IS, Block, Heading, Message, Section, text_message
 from store.db import is_unavailable, unit_of_work
 from store.members import UNNAMED, upsert_member
-from store.models import InboundReceipt
+from store.models import InboundReceipt, PlatformIdentity
 from store.upsert import insert_ignore
 from store.writers import is_write_conflict
 
@@ -201,9 +202,7 @@ async def _unit(
             identity.last_seen_at = now  # which platform to reach them on; written at most hourly
         seen_at = identity.last_seen_at or now  # set just above when stale
         if inbound.synced is not None:
-            identity.profile_synced_at = now
-            if inbound.synced.conversation:
-                identity.conversation = inbound.synced.conversation
+            _store_synced(identity, inbound.synced, now)
         ctx = Context(
             inbound=inbound,
             member=identity.member,
@@ -218,6 +217,15 @@ async def _unit(
     runtime.queued_by_turns += ctx.queued
     runtime.seen.note(inbound.who, inbound.profile, seen_at)
     return ctx.responses
+
+
+def _store_synced(identity: PlatformIdentity, synced: Synced, now: datetime) -> None:
+    if synced.profile_fetched:
+        identity.profile_synced_at = now
+    if synced.conversation:  # they just wrote to us: reachable there again
+        if synced.replace or not identity.conversation:
+            identity.conversation = synced.conversation
+        identity.unreachable_at, identity.unreachable_reason = None, None
 
 
 async def _route(ctx: Context, record: TurnRecord) -> None:

@@ -27,11 +27,14 @@ class Profile:
 
 @dataclass(frozen=True)
 class Synced:
-    """The adapter fetched the person's profile from the platform for this turn (Slack's
-    users.info): the turn stores it as synced now, with where a direct message reaches
-    them, in its own unit of work rather than one more of its own."""
+    """What the adapter learnt of the person for this turn to store, in its own unit of
+    work rather than one more of its own: where a direct message reaches them, and
+    whether it fetched their profile from the platform just now."""
 
     conversation: dict[str, Any] | None = None
+    profile_fetched: bool = True
+    # False: a conversation seen only in a shared chat never replaces a personal one.
+    replace: bool = True
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.background import Background
 from bot.clock import Clock, SystemClock
 from bot.delivery import Sender
 from bot.dispatcher import Dispatcher
@@ -41,6 +42,8 @@ class Runtime:
     draining: bool = False
     _in_flight: int = 0
     _idle: asyncio.Event = field(default_factory=asyncio.Event)
+    # Work left for after an answer (bot/background.py).
+    background: Background = field(default_factory=Background)
 
     @classmethod
     def create(
@@ -105,6 +108,7 @@ class Runtime:
         return True
 
     async def close(self) -> None:
+        await self.background.drain()
         for sender in self.senders.values():
             await sender.close()
         await self.engine.dispose()

@@ -19,7 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from store.db import reading
 from store.members import IdentityKey as Identity
 from store.members import ProfileFacts as Profile
-from store.members import follow_platform_name, identity_for, upsert_member
+from store.members import (
+    follow_platform_name,
+    identity_for,
+    member_for_verified_email,
+    upsert_member,
+)
+from store.merge import merge_members
 from store.models import Channel, PlatformIdentity
 from store.upsert import insert_ignore
 
@@ -71,6 +77,57 @@ async def record_profile(
         member = identity.member
         if not member.email:
             member.email, member.email_verified = email, verified
+
+
+async def sync_state(sessions: Sessions, who: Identity) -> tuple[bool, datetime | None]:
+    """Whether this identity is known, and when its profile was last fetched."""
+    async with reading(sessions) as session:
+        found = (
+            await session.execute(
+                select(PlatformIdentity.id, PlatformIdentity.profile_synced_at).where(
+                    *_matches(who)
+                )
+            )
+        ).first()
+        return (found is not None, found[1] if found else None)
+
+
+async def record_profiles(
+    sessions: Sessions, fetched: list[tuple[Identity, Profile, dict[str, Any]]], now: datetime
+) -> None:
+    """Profiles fetched from the platform after the turns that first met these people,
+    in one write: name, time zone and e-mail, and where a direct message reaches them.
+    A platform-verified e-mail that an older member already has joins the two members,
+    as it would have on first sight (unless both hold something only one person can)."""
+    async with sessions() as session, session.begin():
+        for who, profile, conversation in fetched:
+            identity = await identity_for(session, who)
+            if identity is None:
+                continue
+            identity.profile_synced_at = now
+            identity.conversation = conversation
+            follow_platform_name(identity, profile.display_name)
+            member = identity.member
+            if profile.timezone and not member.timezone:
+                member.timezone = profile.timezone
+            if profile.email:
+                identity.email = profile.email
+                await _join_by_verified_email(session, identity, profile)
+
+
+async def _join_by_verified_email(
+    session: AsyncSession, identity: PlatformIdentity, profile: Profile
+) -> None:
+    member = identity.member
+    if member.email:
+        return
+    older = await member_for_verified_email(session, profile)
+    if older is not None and older.id < member.id:
+        async with session.begin_nested():
+            outcome = await merge_members(session, older.id, member.id)
+            if not outcome.conflicts:
+                return
+    member.email, member.email_verified = profile.email, profile.email_verified
 
 
 async def profile_synced_at(sessions: Sessions, who: Identity) -> datetime | None:

@@ -96,7 +96,7 @@ async def upsert_member(
         return found
     try:
         async with session.begin_nested():
-            member = await _member_for_verified_email(session, profile)
+            member = await member_for_verified_email(session, profile)
             brand_new = member is None
             if member is None:
                 member = Member(
@@ -133,7 +133,7 @@ async def upsert_member(
         return found
 
 
-async def _member_for_verified_email(session: AsyncSession, profile: ProfileFacts) -> Member | None:
+async def member_for_verified_email(session: AsyncSession, profile: ProfileFacts) -> Member | None:
     """Identities whose platform-verified e-mail matches join one member."""
     if not (profile.email and profile.email_verified):
         return None

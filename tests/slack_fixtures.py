@@ -8,10 +8,11 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.clock import FixedClock
-from bot.root import create_app, create_runtime
+from bot.root import create_runtime
 from bot.router import Router
 from bot.runtime import Runtime
 from tests.conftest import settings_for
+from tests.helpers import app_for_tests
 from tests.slack_fakes import SECRET, USER, FakeSlack, SlackApp
 
 
@@ -52,7 +53,7 @@ async def slack_runtime_fixture(
 
 @pytest.fixture(name="slack")
 async def slack_fixture(slack_runtime: Runtime, fake_slack: FakeSlack) -> AsyncIterator[SlackApp]:
-    client = TestClient(TestServer(create_app(slack_runtime)))
+    client = TestClient(TestServer(app_for_tests(slack_runtime)))
     await client.start_server()
     yield SlackApp(client, slack_runtime, fake_slack)
     await client.close()

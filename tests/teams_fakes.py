@@ -20,7 +20,7 @@ from bot.clock import FixedClock
 from bot.context import Context
 from bot.forms import check, with_errors
 from bot.inbound import FormSubmission
-from bot.root import create_app, create_runtime
+from bot.root import create_runtime
 from bot.router import Router
 from bot.runtime import Runtime
 from bot.ui import (
@@ -36,6 +36,7 @@ from bot.ui import (
     Select,
 )
 from tests.conftest import settings_for
+from tests.helpers import app_for_tests
 
 TENANT = "tenant-1"
 BOT = {"id": "28:benchmate-bot", "name": "Benchmate"}
@@ -128,7 +129,7 @@ async def connector() -> AsyncIterator[FakeConnector]:
 
 @asynccontextmanager
 async def teams_client(runtime: Runtime) -> AsyncIterator[TestClient]:
-    client = TestClient(TestServer(create_app(runtime)))
+    client = TestClient(TestServer(app_for_tests(runtime)))
     await client.start_server()
     try:
         yield client

@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 from adapters.slack.oauth import DatabaseInstallationStore
 from bot.clock import FixedClock
 from bot.harness import Harness
-from bot.root import create_app, create_runtime
+from bot.root import create_runtime
 from bot.runtime import Runtime
 from store.models import Member
 from tests.conftest import settings_for
-from tests.helpers import make_member
+from tests.helpers import app_for_tests, make_member
 from tests.slack_fakes import SECRET, TEAM, FakeSlack, SlackApp, command_body, signed
 from tests.slack_fixtures import (  # noqa: F401
     fake_slack_fixture,
@@ -119,7 +119,7 @@ async def test_an_oauth_install_waits_for_an_admin(
     )
     runtime = create_runtime(settings, clock=clock)
     await install(runtime)
-    client = TestClient(TestServer(create_app(runtime)))
+    client = TestClient(TestServer(app_for_tests(runtime)))
     await client.start_server()
 
     async def profile() -> str:

@@ -34,7 +34,7 @@ from adapters.slack.render import LINK_ACTION, neutral_action_id
 from adapters.slack.translate import Origin
 from bot import core
 from bot.core import apology
-from bot.inbound import ButtonPress, Command, FormSubmission, HomeOpened, Synced
+from bot.inbound import ButtonPress, Command, FormSubmission, HomeOpened, Inbound, Synced
 from bot.runtime import Runtime
 from bot.settings import Settings
 
@@ -204,16 +204,16 @@ class SlackAdapter:
     async def _work(
         self, client: AsyncWebClient, origin: Origin, what: What, delivery_id: str | None
     ) -> dict[str, Any] | None:
-        who = translate.identity(origin)
-        try:
-            profile = await self.profiles.fetch_if_stale(who, client)
-        except Exception:  # the database is away: the core will say so kindly
-            log.warning("profile check failed for %s", who, exc_info=True)
-            profile = None
         inbound = translate.inbound(origin, what, delivery_id)
-        if profile is not None:  # stored by the turn itself: first sight is one write
-            inbound = replace(inbound, profile=profile, synced=Synced(conversation_of(origin)))
+        # A button: crowds press at once (an announcement's Going), so their profiles
+        # follow the answer (adapters/slack/profiles.py). Someone starting a conversation
+        # is greeted by name.
+        pressed = origin.surface == "action"
+        if not pressed:
+            inbound = await self._with_profile(inbound, client, origin)
         responses = await core.handle(self.runtime, inbound)
+        if pressed:
+            self.profiles.sync_later(inbound.who, client, conversation_of(origin))
         try:
             return await Answer(client, origin, self.pages, self.hooks).deliver(responses)
         except Exception:  # after the turn: never let Bolt turn this into a 404/500
@@ -222,6 +222,19 @@ class SlackAdapter:
             if origin.surface == "command":
                 return {"response_type": "ephemeral", "text": apology(reference)}
             return None
+
+    async def _with_profile(
+        self, inbound: Inbound, client: AsyncWebClient, origin: Origin
+    ) -> Inbound:
+        """With the profile fetched now when new or stale, for the turn to store itself."""
+        try:
+            profile = await self.profiles.fetch_if_stale(inbound.who, client)
+        except Exception:  # the database is away: the core will say so kindly
+            log.warning("profile check failed for %s", inbound.who, exc_info=True)
+            return inbound
+        if profile is None:
+            return inbound
+        return replace(inbound, profile=profile, synced=Synced(conversation_of(origin)))
 
     async def turn_page(
         self, ack: Any, body: dict[str, Any], value: str, client: AsyncWebClient

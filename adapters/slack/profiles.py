@@ -1,7 +1,13 @@
 """Who a Slack user is: users.info on first sight, then at most daily.
 
-An in-process cache remembers recent syncs, so a busy member's requests make
-neither a users.info call nor an extra database read.
+The sync happens after the turn has answered, never on its path: a crowd of
+people pressing Going for the first time is answered at once, and their
+profiles follow when no turn is waiting (a few seconds at most), a batch at a
+time, one users.info call after another (Slack allows about a hundred a
+minute), each batch stored in one write. Until then a new member is "A new
+member" in the network's time zone. An in-process cache remembers recent
+syncs, so a busy member's requests make neither a users.info call nor an extra
+database read.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ log = logging.getLogger(__name__)
 PROFILE_MAX_AGE = timedelta(days=1)
 RETRY_AFTER_FAILURE = timedelta(minutes=10)
 CACHE_SIZE = 20_000
+BATCH = 50
+QUIET_WAIT_SECONDS = 5.0  # wait at most this long for no turn to be running
 
 
 def profile_from_user(user: dict[str, Any]) -> Profile:
@@ -56,14 +64,51 @@ class Profiles:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.synced: OrderedDict[Identity, datetime] = OrderedDict()
+        # Who to sync, with the client of their workspace and where a DM reaches them.
+        self.waiting: dict[Identity, tuple[AsyncWebClient, dict[str, Any]]] = {}
+        self._syncing = False
 
-    async def fetch_if_stale(self, who: Identity, client: AsyncWebClient) -> Profile | None:
-        """A fresh profile when this identity is new or stale; None when the copy is fine."""
+    def sync_later(
+        self, who: Identity, client: AsyncWebClient, conversation: dict[str, Any]
+    ) -> None:
+        """After a turn: sync this person's profile if it may be missing or stale."""
+        if self._fresh(self.synced.get(who), self.runtime.clock.now()):
+            self.synced.move_to_end(who)
+            return
+        self.waiting[who] = (client, conversation)
+        if not self._syncing:
+            self._syncing = True
+            self.runtime.background.start(self._sync_waiting(), "syncing Slack profiles")
+
+    async def _sync_waiting(self) -> None:
+        try:
+            while self.waiting:
+                await self.runtime.idle(within=QUIET_WAIT_SECONDS)
+                batch = list(self.waiting.items())[:BATCH]
+                fetched = []
+                for who, (client, conversation) in batch:
+                    del self.waiting[who]
+                    profile = await self.fetch_if_stale(who, client, strangers=False)
+                    if profile is not None:
+                        fetched.append((who, profile, conversation))
+                if fetched:
+                    now = self.runtime.clock.now()
+                    await conversations.record_profiles(self.runtime.sessions, fetched, now)
+        finally:
+            self._syncing = False
+
+    async def fetch_if_stale(
+        self, who: Identity, client: AsyncWebClient, strangers: bool = True
+    ) -> Profile | None:
+        """A fresh profile when this identity is new or stale; None when the copy is fine
+        (or, with `strangers=False`, when no turn stored this identity)."""
         now = self.runtime.clock.now()
         if self._fresh(self.synced.get(who), now):
             self.synced.move_to_end(who)
             return None
-        stored = await conversations.profile_synced_at(self.runtime.sessions, who)
+        known, stored = await conversations.sync_state(self.runtime.sessions, who)
+        if not known and not strangers:  # the turn turned them away: nothing to ask
+            return None
         if self._fresh(stored, now):
             self._remember(who, stored)  # type: ignore[arg-type]
             return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,6 +29,7 @@ from adapters.teams.translate import (
     scope_of,
     tenant_of,
 )
+from bot.inbound import Inbound, Synced
 from bot.runtime import Runtime
 from bot.sanitise import clean
 from store import conversations
@@ -53,18 +55,37 @@ class Directory:
         self.home_tenant = home_tenant
         self._written: dict[str, tuple[str, datetime]] = {}
 
-    async def observe(self, turn: TurnContext) -> None:
-        """Store the references this activity shows us; sync the profile now and then."""
+    def fold_into_turn(self, turn: TurnContext, inbound: Inbound) -> Inbound:
+        """The person's reference, when new or changed, for the turn to store itself."""
         activity = turn.activity
-        scope = scope_of(activity)
-        reference = TurnContext.get_conversation_reference(activity)
-        reference.activity_id = None
-        if scope == PERSONAL:
-            await self._remember_person(turn, stored(PERSONAL, reference), replace=True)
+        conversation = _person_conversation(activity)
+        key = _person_key(activity)
+        if not self._changed(key, conversation):
+            return inbound
+        self._note(key, conversation)
+        personal = conversation["scope"] == PERSONAL
+        synced = Synced(conversation, profile_fetched=False, replace=personal)
+        return replace(inbound, synced=synced)
+
+    async def observe(self, turn: TurnContext) -> None:
+        """After a turn: store the channel it came from, and sync the person's profile
+        from the roster when it was never fetched or is a month old."""
+        await self._remember_channel_of(turn.activity)
+        key = "roster|" + _person_key(turn.activity)
+        if not self._changed(key, {}):
             return
-        channel_reference = _channel_root(activity, reference)
-        await self._remember_channel(activity, stored(scope, channel_reference))
-        await self._remember_person(turn, stored("seed", channel_reference), replace=False)
+        who = identity_of(turn.activity)
+        synced = await conversations.profile_synced_at(self.runtime.sessions, who)
+        self._note(key, {})
+        if synced is None or synced <= self.runtime.clock.now() - PROFILE_SYNC_EVERY:
+            await self._sync_profile(turn)
+
+    async def observe_install(self, turn: TurnContext) -> None:
+        """Added to a chat: the chat and the person at once, before the welcome."""
+        activity = turn.activity
+        await self._remember_channel_of(activity)
+        personal = scope_of(activity) == PERSONAL
+        await self._remember_person(turn, _person_conversation(activity), replace=personal)
 
     async def remember_personal(self, activity: Activity, reference: ConversationReference) -> None:
         """A 1:1 chat the bot just opened for this person."""
@@ -95,6 +116,14 @@ class Directory:
         self._note(key, conversation)
         if synced is None or synced <= self.runtime.clock.now() - PROFILE_SYNC_EVERY:
             await self._sync_profile(turn)
+
+    async def _remember_channel_of(self, activity: Activity) -> None:
+        scope = scope_of(activity)
+        if scope == PERSONAL:
+            return
+        reference = TurnContext.get_conversation_reference(activity)
+        reference.activity_id = None
+        await self._remember_channel(activity, stored(scope, _channel_root(activity, reference)))
 
     async def _remember_channel(self, activity: Activity, conversation: dict[str, Any]) -> None:
         channel_id = channel_id_of(activity)
@@ -153,6 +182,16 @@ def person_key(workspace: str, user_id: str) -> str:
 def _person_key(activity: Activity) -> str:
     who = identity_of(activity)
     return person_key(who.workspace, who.user_id)
+
+
+def _person_conversation(activity: Activity) -> dict[str, Any]:
+    """A personal chat's reference, or from a shared chat the seed to open one later."""
+    reference = TurnContext.get_conversation_reference(activity)
+    reference.activity_id = None
+    scope = scope_of(activity)
+    if scope == PERSONAL:
+        return stored(PERSONAL, reference)
+    return stored("seed", _channel_root(activity, reference))
 
 
 def _fingerprint(conversation: dict[str, Any]) -> str:

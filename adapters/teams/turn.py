@@ -89,7 +89,7 @@ class TeamsBot(ActivityHandler):
 
     async def _installed(self, turn: TurnContext) -> None:
         """Added to a personal chat, a group chat or a team: remember it and say hello."""
-        await self._observe(turn)
+        await self._observe(turn, install=True)
         if scope_of(turn.activity) != PERSONAL:
             await self._send(turn, message_activities(Message(text=CHANNEL_WELCOME)))
             return
@@ -119,15 +119,25 @@ class TeamsBot(ActivityHandler):
     # --- the core -------------------------------------------------------------------
 
     async def _ask_core(self, turn: TurnContext, incoming: Incoming) -> list[Response]:
-        if not incoming.inbound.from_bot:
-            await self._observe(turn)
-        return await core.handle(self.runtime, incoming.inbound)
+        """The person's conversation reference is stored by the turn itself (one write,
+        and the core turns away a tenant it does not admit before storing anything);
+        channels and the roster are seen to after the answer, off its path."""
+        inbound = incoming.inbound
+        if inbound.from_bot:
+            return await core.handle(self.runtime, inbound)
+        inbound = self.directory.fold_into_turn(turn, inbound)
+        responses = await core.handle(self.runtime, inbound)
+        self.runtime.background.start(self._observe(turn), "seeing to a Teams person's details")
+        return responses
 
-    async def _observe(self, turn: TurnContext) -> None:
+    async def _observe(self, turn: TurnContext, install: bool = False) -> None:
         try:
             if not await core.admits(self.runtime, PLATFORM, tenant_of(turn.activity)):
                 return  # nothing of an unknown tenant's people is kept
-            await self.directory.observe(turn)
+            if install:
+                await self.directory.observe_install(turn)
+            else:
+                await self.directory.observe(turn)
         except Exception:  # the turn itself still gets its (friendly) answer
             log.exception("could not store the Teams conversation reference")
 
