@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
@@ -68,16 +68,23 @@ UNNAMED = "A new member"
 LINK_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud easily
 
 
+# Every turn runs it: built once (building it, with its options, cost more than running it).
+_IDENTITY_WITH_MEMBER = (
+    select(PlatformIdentity)
+    .where(
+        PlatformIdentity.platform == bindparam("platform"),
+        PlatformIdentity.workspace == bindparam("workspace"),
+        PlatformIdentity.user_id == bindparam("user_id"),
+    )
+    .options(joinedload(PlatformIdentity.member).joinedload(Member.role_grants))
+)
+
+
 async def identity_for(session: AsyncSession, who: IdentityKey) -> PlatformIdentity | None:
     """The identity with its member and the member's roles, in one round trip."""
     result = await session.scalars(
-        select(PlatformIdentity)
-        .where(
-            PlatformIdentity.platform == who.platform,
-            PlatformIdentity.workspace == who.workspace,
-            PlatformIdentity.user_id == who.user_id,
-        )
-        .options(joinedload(PlatformIdentity.member).joinedload(Member.role_grants))
+        _IDENTITY_WITH_MEMBER,
+        {"platform": who.platform, "workspace": who.workspace, "user_id": who.user_id},
     )
     return result.unique().one_or_none()
 

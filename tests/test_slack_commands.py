@@ -10,9 +10,11 @@ from sqlalchemy import func, select
 
 from adapters.slack import SLACK
 from adapters.slack import adapter as adapter_module
+from bot.ui import KEEP_AS_IS
 from store.models import InboundReceipt, Member, PlatformIdentity
 from tests.slack_fakes import (
     BOT_USER,
+    TEAM,
     USER,
     SlackApp,
     block_action,
@@ -62,6 +64,23 @@ async def test_help_command_answers_ephemerally_in_the_ack(slack: SlackApp) -> N
 async def test_known_member_costs_no_users_info_call(slack: SlackApp) -> None:
     for _ in range(3):
         assert (await slack.command("/benchmate", "help")).status == 200
+    assert len(slack.fake.named("users.info")) == 1
+
+
+async def test_a_first_press_is_answered_before_the_profile_is_fetched(slack: SlackApp) -> None:
+    """For most members the first thing they ever do is press a button on an announcement,
+    with hundreds of others: the answer does not wait for users.info. The profile follows
+    it (the name, the e-mail, where a DM reaches them), and the next press asks no more."""
+    action = {"type": "button", "action_id": KEEP_AS_IS, "value": ""}
+    assert (await slack.interact(block_action(action, slack.fake.response_url()))).status == 200
+    order = [call.method for call in slack.fake.calls if call.method != "auth.test"]
+    assert order == ["response_url", "users.info"]
+    async with slack.runtime.sessions() as session:
+        member = await session.scalar(select(Member))
+        identity = await session.scalar(select(PlatformIdentity))
+    assert (member.display_name, member.email) == ("Priya Shah", "priya@uni.ac.uk")
+    assert identity.profile_synced_at is not None and identity.conversation["team_id"] == TEAM
+    await slack.interact(block_action(action, slack.fake.response_url()))
     assert len(slack.fake.named("users.info")) == 1
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.inbound import Identity, Profile
 from bot.runtime import Runtime
+from store import conversations
 from store.members import upsert_member
 from store.models import Institution, Member, PlatformIdentity
 
@@ -70,3 +71,34 @@ async def test_verified_email_joins_identities_into_one_member(runtime: Runtime)
         stranger = await upsert_member(session, Identity("teams", "t", "aad-2"), unverified, NOW)
     assert on_slack.member_id == on_teams.member_id
     assert stranger.member_id != on_slack.member_id
+
+
+async def test_a_verified_email_fetched_after_the_first_press_still_joins_one_member(
+    runtime: Runtime,
+) -> None:
+    """A first press is answered before the profile is fetched (adapters/slack/profiles.py):
+    when it comes, a verified e-mail an older member has joins the two, with the RSVP-like
+    facts the new one made meanwhile; an unverified one never does."""
+    verified = Profile(display_name="Priya", email="priya@northmoor.ac.uk", email_verified=True)
+    slack, stranger = Identity("slack", "T1", "U1"), Identity("slack", "T1", "U2")
+    async with runtime.sessions() as session, session.begin():
+        on_teams = await upsert_member(session, Identity("teams", "t", "aad-1"), verified, NOW)
+        await upsert_member(session, slack, Profile(), NOW)  # pressed before anything was known
+        await upsert_member(session, stranger, Profile(), NOW)
+    fetched = [
+        (slack, verified, {"team_id": "T1"}),
+        (stranger, Profile(display_name="Someone", email="priya@northmoor.ac.uk"), {}),
+    ]
+    await conversations.record_profiles(runtime.sessions, fetched, NOW)
+    async with runtime.sessions() as session:
+        joined = await session.scalar(
+            select(PlatformIdentity).where(PlatformIdentity.user_id == "U1")
+        )
+        other = await session.scalar(
+            select(PlatformIdentity).where(PlatformIdentity.user_id == "U2")
+        )
+        members = await session.scalar(select(func.count()).select_from(Member))
+    assert joined is not None and joined.member_id == on_teams.member_id
+    assert joined.conversation == {"team_id": "T1"} and joined.profile_synced_at is not None
+    assert other is not None and other.member_id != on_teams.member_id
+    assert members == 2

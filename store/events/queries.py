@@ -421,27 +421,39 @@ class Tally:
     last_position: int  # the highest waitlist position ever given (promoted ones keep theirs)
 
 
-async def _mine_and_tally(
-    session: AsyncSession, event_id: int, member_id: int
-) -> tuple[EventRsvp | None, Tally]:
-    """This member's answer, and places taken and the queue (one pass over the event's
-    answers, its index), in one round trip: every one made under the lock holds it."""
+def _mine_and_tally_statement() -> Any:
+    """Built once: this statement runs under the event's lock on every RSVP in a rush,
+    and building it afresh (an alias, a subquery) cost more than running it."""
     tally = (
         select(
             func.count().filter(EventRsvp.answer == "going").label("going"),
             func.count().filter(EventRsvp.answer == "waitlist").label("waiting"),
             func.max(EventRsvp.position).label("last"),
         )
-        .where(EventRsvp.event_id == event_id)
+        .where(EventRsvp.event_id == bindparam("event_id"))
         .subquery()
     )
     mine = aliased(EventRsvp)
-    row = (
-        await session.execute(
-            select(mine, tally.c.going, tally.c.waiting, tally.c.last)
-            .select_from(tally)
-            .outerjoin(mine, and_(mine.event_id == event_id, mine.member_id == member_id))
+    return (
+        select(mine, tally.c.going, tally.c.waiting, tally.c.last)
+        .select_from(tally)
+        .outerjoin(
+            mine,
+            and_(mine.event_id == bindparam("event_id"), mine.member_id == bindparam("member_id")),
         )
+    )
+
+
+_MINE_AND_TALLY = _mine_and_tally_statement()
+
+
+async def _mine_and_tally(
+    session: AsyncSession, event_id: int, member_id: int
+) -> tuple[EventRsvp | None, Tally]:
+    """This member's answer, and places taken and the queue (one pass over the event's
+    answers, its index), in one round trip: every one made under the lock holds it."""
+    row = (
+        await session.execute(_MINE_AND_TALLY, {"event_id": event_id, "member_id": member_id})
     ).one()
     found, going, waiting, last = row
     return found, Tally(going, waiting, last or 0)
