@@ -91,7 +91,7 @@ async def unit_of_work(sessions: Sessions, *, writes: bool = True) -> AsyncItera
         await lock.acquire()
     try:
         async with sessions() as session, session.begin():
-            if not writes:
+            if queue is not None and not writes:  # SQLite only: nothing to ask elsewhere
                 await session.connection(execution_options={READ_FIRST: True})
             yield session
     finally:

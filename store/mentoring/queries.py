@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     and_,
+    bindparam,
     case,
     delete,
     func,
@@ -304,40 +305,44 @@ async def open_mentors(
     return list(await session.scalars(query))
 
 
+_IN_SCHEME = select(SchemeMember.member_id).where(
+    SchemeMember.scheme_id == bindparam("scheme"),
+    SchemeMember.member_id.in_(bindparam("ids", expanding=True)),
+)
+_MENTOR_ROWS = (
+    select(
+        MentoringProfile.member_id,
+        Member.display_name,
+        Member.job_title,
+        Member.institution_id,
+        Institution.name,
+        MentoringProfile.specialisms,
+        MentoringProfile.equipment,
+        MentoringProfile.registration_held,
+        MentoringProfile.format,
+        MentoringProfile.open_places,
+        MentoringProfile.career_stage,
+    )
+    .join(Member, Member.id == MentoringProfile.member_id)
+    .outerjoin(Institution, Institution.id == Member.institution_id)
+    # A mentor who paused every message would never hear of a request: not offered.
+    .where(
+        MentoringProfile.member_id.in_(bindparam("ids", expanding=True)),
+        Member.proactive_paused.is_(False),
+    )
+)
+
+
 async def mentor_rows(
     session: AsyncSession, member_ids: list[int], scheme_id: int | None = None
 ) -> list[MentorRow]:
     """Scoring facts for these mentors (only those in `scheme_id`, when given)."""
     if scheme_id is not None and member_ids:
         # A lookup on the membership key, kept apart so no planner hashes a whole scheme.
-        member_ids = list(
-            await session.scalars(
-                select(SchemeMember.member_id).where(
-                    SchemeMember.scheme_id == scheme_id, SchemeMember.member_id.in_(member_ids)
-                )
-            )
-        )
+        given = {"scheme": scheme_id, "ids": member_ids}
+        member_ids = list(await session.scalars(_IN_SCHEME, given))
     if not member_ids:
         return []
-    query = (
-        select(
-            MentoringProfile.member_id,
-            Member.display_name,
-            Member.job_title,
-            Member.institution_id,
-            Institution.name,
-            MentoringProfile.specialisms,
-            MentoringProfile.equipment,
-            MentoringProfile.registration_held,
-            MentoringProfile.format,
-            MentoringProfile.open_places,
-            MentoringProfile.career_stage,
-        )
-        .join(Member, Member.id == MentoringProfile.member_id)
-        .outerjoin(Institution, Institution.id == Member.institution_id)
-        # A mentor who paused every message would never hear of a request: not offered.
-        .where(MentoringProfile.member_id.in_(member_ids), Member.proactive_paused.is_(False))
-    )
     return [
         MentorRow(
             member_id=row[0],
@@ -352,32 +357,35 @@ async def mentor_rows(
             open_places=row[9],
             career_stage=row[10],
         )
-        for row in (await session.execute(query)).all()
+        for row in (await session.execute(_MENTOR_ROWS, {"ids": member_ids})).all()
     ]
+
+
+_DONT_PAIR_EITHER_SIDE = (
+    select(DontPair.other_id)
+    .where(DontPair.member_id == bindparam("mentee"))
+    .union(select(DontPair.member_id).where(DontPair.other_id == bindparam("mentee")))
+)
+_ASKED_BEFORE = select(MentorRequest.mentor_id).where(
+    MentorRequest.mentee_id == bindparam("mentee"),
+    MentorRequest.scheme_id == bindparam("scheme"),
+    MentorRequest.status.in_(("pending", "declined", "expired")),
+)
+_PAIRED_EVER = select(Relationship.mentor_id).where(Relationship.mentee_id == bindparam("mentee"))
+_PAIRED_NOW = _PAIRED_EVER.where(Relationship.status == "active")
 
 
 async def excluded_mentors(
     session: AsyncSession, scheme_id: int, mentee_id: int, *, include_previous: bool
 ) -> set[int]:
-    """Mentors `find` must never suggest to this mentee (besides full or paused ones)."""
+    """Mentors `find` must never suggest to this mentee (besides full or paused ones).
+    Its statements are built once: `find` runs them every time (bench_crowd)."""
     excluded = {mentee_id}
-    either_side = (
-        select(DontPair.other_id)
-        .where(DontPair.member_id == mentee_id)
-        .union(select(DontPair.member_id).where(DontPair.other_id == mentee_id))
-    )
-    excluded.update(await session.scalars(either_side))
-    asked = select(MentorRequest.mentor_id).where(
-        MentorRequest.mentee_id == mentee_id,
-        MentorRequest.scheme_id == scheme_id,
-        MentorRequest.status.in_(("pending", "declined", "expired")),
-    )
-    excluded.update(await session.scalars(asked))
-    paired = select(Relationship.mentor_id).where(Relationship.mentee_id == mentee_id)
-    if not include_previous:
-        excluded.update(await session.scalars(paired))
-    else:
-        excluded.update(await session.scalars(paired.where(Relationship.status == "active")))
+    given = {"mentee": mentee_id, "scheme": scheme_id}
+    excluded.update(await session.scalars(_DONT_PAIR_EITHER_SIDE, given))
+    excluded.update(await session.scalars(_ASKED_BEFORE, given))
+    paired = _PAIRED_NOW if include_previous else _PAIRED_EVER
+    excluded.update(await session.scalars(paired, given))
     return excluded
 
 
