@@ -239,12 +239,14 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def backend_url(backend: str, folder: str, size: int, server: str | None) -> str:
+async def backend_url(
+    backend: str, folder: str, size: int, server: str | None, bench_db: str = BENCH_DB
+) -> str:
     if backend == "sqlite":
         url = f"sqlite+aiosqlite:///{folder}/sweep{size}.db"
     else:
         assert server
-        url = await fresh_postgres(server, BENCH_DB)
+        url = await fresh_postgres(server, bench_db)
     upgrade(url)
     return url
 
@@ -254,6 +256,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,25000,50000,100000")
     parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL"))
+    parser.add_argument(
+        "--bench-db", default=BENCH_DB, help="the database it creates (and drops) on that server"
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     max_size = max(sizes)
@@ -263,7 +268,9 @@ def main() -> None:
         for backend in backends:
             results[backend] = []
             for size in sizes:
-                url = asyncio.run(backend_url(backend, folder, size, args.postgres))
+                url = asyncio.run(
+                    backend_url(backend, folder, size, args.postgres, args.bench_db)
+                )
                 results[backend].append(asyncio.run(one_sweep(url, size, backend == "postgresql")))
     rows = []
     figures: dict[str, object] = {"bench": "due_sweep", "n": max_size}
