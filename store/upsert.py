@@ -63,7 +63,8 @@ async def update_many(
     """
     key = next(iter(table.primary_key.columns))
     by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for row_id, values in changes.items():
+    # In key order: neighbouring rows share pages (SQLite's table B-tree, PostgreSQL's heap).
+    for row_id, values in sorted(changes.items()):
         by_columns.setdefault(tuple(sorted(values)), []).append({key.name: row_id, **values})
     postgres = session.get_bind().dialect.name == "postgresql"
     for columns, rows in by_columns.items():
@@ -97,10 +98,13 @@ async def _executemany(
 ) -> int:
     """Run `statement` once per row (values in `columns` order); rows it changed."""
     dialect = session.get_bind().dialect
-    convert = [
-        _memo(table.c[c].type.dialect_impl(dialect).bind_processor(dialect)) for c in columns
-    ]
-    params = [tuple(f(row[c]) for f, c in zip(convert, columns, strict=True)) for row in rows]
+    processors = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+    if not any(processors):
+        params = [tuple(row[c] for c in columns) for row in rows]
+    else:
+        convert = [_memo(p) for p in processors]
+        pairs = list(zip(convert, columns, strict=True))
+        params = [tuple(f(row[c]) for f, c in pairs) for row in rows]
     connection = await session.connection()
     result = await connection.exec_driver_sql(statement, params)
     return int(result.rowcount)
@@ -110,15 +114,16 @@ def _memo(process: Any) -> Any:
     if process is None:
         return lambda value: value
     seen: dict[Any, Any] = {}
+    missing = object()
 
     def convert(value: Any) -> Any:
         try:
-            return seen[value]
-        except KeyError:
-            seen[value] = found = process(value)
-            return found
+            found = seen.get(value, missing)
         except TypeError:  # unhashable (a dict for a JSON column)
             return process(value)
+        if found is missing:
+            seen[value] = found = process(value)
+        return found
 
     return convert
 
