@@ -37,13 +37,19 @@ async def insert_ignore_many(
     key = next(iter(table.primary_key.columns))
     if session.get_bind().dialect.name == "postgresql":
         columns = list(rows[0])
-        arrays = _unnest(table, columns, rows)
+        # A value every row shares (the time, the status, a kind) travels once, not per row.
+        same = {c for c in columns if _shared(rows, c)} if len(rows) > 1 else set()
+        varying = [c for c in columns if c not in same] or columns
+        same -= set(varying)
+        values = [_bound(table, c) if c in same else _from_text(table, c) for c in columns]
         statement = text(
             f"INSERT INTO {table.name} ({', '.join(map(_quoted, columns))}) "
-            f"SELECT {', '.join(_from_text(table, c) for c in columns)} FROM {arrays} "
+            f"SELECT {', '.join(values)} FROM {_unnest(table, varying, rows)} "
             f"ON CONFLICT DO NOTHING RETURNING {_quoted(key.name)}"
         )
-        result = await session.execute(statement, _arrays(table, columns, rows))
+        params: dict[str, Any] = _arrays(table, varying, rows)
+        params |= {c: _as_text(table.c[c].type, rows[0][c]) for c in same}
+        result = await session.execute(statement, params)
         return len(result.all())
     columns = list(rows[0])
     inserting = (
@@ -71,11 +77,16 @@ async def update_many(
         if postgres:
             every = [key.name, *columns]
             assignments = ", ".join(f"{_quoted(c)} = {_from_text(table, c, 'v.')}" for c in columns)
+            kind = table.c[key.name].type.compile(dialect=postgresql.dialect())
+            # The `= ANY` is implied by the join; it lets the planner find the rows by their
+            # key instead of hashing the whole table against the list.
             statement = text(
                 f"UPDATE {table.name} SET {assignments} FROM {_unnest(table, every, rows)} "
-                f"WHERE {table.name}.{_quoted(key.name)} = {_from_text(table, key.name, 'v.')}"
+                f"WHERE {table.name}.{_quoted(key.name)} = {_from_text(table, key.name, 'v.')} "
+                f"AND {table.name}.{_quoted(key.name)} = ANY(CAST(CAST(:_keys AS TEXT[]) AS {kind}[]))"
             )
-            await session.execute(statement, _arrays(table, every, rows))
+            arrays = _arrays(table, every, rows)
+            await session.execute(statement, {**arrays, "_keys": arrays[key.name]})
         else:
             assignments = ", ".join(f"{_quoted(c)} = ?" for c in columns)
             updating = f"UPDATE {table.name} SET {assignments} WHERE {_quoted(key.name)} = ?"
@@ -136,6 +147,16 @@ def _memo(process: Any) -> Any:
 def _unnest(table: Table, columns: list[str], rows: list[dict[str, Any]]) -> str:
     arrays = ", ".join(f"CAST(:{c} AS TEXT[])" for c in columns)
     return f"unnest({arrays}) AS v({', '.join(map(_quoted, columns))})"
+
+
+def _bound(table: Table, column: str) -> str:
+    kind = table.c[column].type.compile(dialect=postgresql.dialect())
+    return f"CAST(CAST(:{column} AS TEXT) AS {kind})"
+
+
+def _shared(rows: list[dict[str, Any]], column: str) -> bool:
+    first = rows[0][column]
+    return all(row[column] == first for row in rows)
 
 
 def _from_text(table: Table, column: str, prefix: str = "") -> str:
