@@ -268,9 +268,7 @@ def main() -> None:
         for backend in backends:
             results[backend] = []
             for size in sizes:
-                url = asyncio.run(
-                    backend_url(backend, folder, size, args.postgres, args.bench_db)
-                )
+                url = asyncio.run(backend_url(backend, folder, size, args.postgres, args.bench_db))
                 results[backend].append(asyncio.run(one_sweep(url, size, backend == "postgresql")))
     rows = []
     figures: dict[str, object] = {"bench": "due_sweep", "n": max_size}

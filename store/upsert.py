@@ -77,13 +77,14 @@ async def update_many(
         if postgres:
             every = [key.name, *columns]
             assignments = ", ".join(f"{_quoted(c)} = {_from_text(table, c, 'v.')}" for c in columns)
-            kind = table.c[key.name].type.compile(dialect=postgresql.dialect())
+            key_type = table.c[key.name].type.compile(dialect=postgresql.dialect())
+            keys = f"CAST(CAST(:_keys AS TEXT[]) AS {key_type}[])"
             # The `= ANY` is implied by the join; it lets the planner find the rows by their
             # key instead of hashing the whole table against the list.
             statement = text(
                 f"UPDATE {table.name} SET {assignments} FROM {_unnest(table, every, rows)} "
                 f"WHERE {table.name}.{_quoted(key.name)} = {_from_text(table, key.name, 'v.')} "
-                f"AND {table.name}.{_quoted(key.name)} = ANY(CAST(CAST(:_keys AS TEXT[]) AS {kind}[]))"
+                f"AND {table.name}.{_quoted(key.name)} = ANY({keys})"
             )
             arrays = _arrays(table, every, rows)
             await session.execute(statement, {**arrays, "_keys": arrays[key.name]})
