@@ -46,6 +46,8 @@ from store.models import Member, OutboxMessage
 NOW = datetime(2026, 3, 2, 0, 5, tzinfo=UTC)  # just after midnight: the day's work at once
 TODAY = date(2026, 3, 2)
 TARGET_S = 0.5
+# Last figures at 100,000 before issue 15's part 3 (a loaded machine): wall seconds, low–high.
+BEFORE_S = {"sqlite": (0.47, 1.23), "postgresql": (0.84, 1.81)}
 BENCH_DB = "bm_bench_sweep"
 # Share of relationships with each kind of work due today (the rest have nothing due).
 MIX = {
@@ -298,6 +300,8 @@ def main() -> None:
             "growth_10x": round(float(last["seconds"]) / float(first["seconds"]), 2),  # type: ignore[arg-type]
             "sizes": {str(r["size"]): r["seconds"] for r in runs},
             "rerun_acted": last["rerun_acted"],
+            "before_seconds": list(BEFORE_S[backend]),
+            "cpu_sizes": {str(r["size"]): r["cpu_seconds"] for r in runs},
             "index_used": {kind: uses_index(kind, lines) for kind, lines in plan.items()},  # type: ignore[union-attr]
         }
     print_table(
@@ -315,6 +319,15 @@ def main() -> None:
         ],
         rows,
     )
+    print(f"\nat {max_size:,}: this run beside the figures measured before (wall seconds)")
+    for backend, runs in results.items():
+        low, high = BEFORE_S[backend]
+        last = runs[-1]
+        met = "met" if float(last["seconds"]) <= TARGET_S else "missed"  # type: ignore[arg-type]
+        print(
+            f"  {backend:<10} before {low:g}–{high:g} s   now {last['seconds']} s "
+            f"({last['cpu_seconds']} CPU s)   target <= {TARGET_S:g} s: {met}"
+        )
     for backend, runs in results.items():
         print(f"\n{backend}: EXPLAIN of each kind's due query at {max_size:,}")
         for kind, lines in runs[-1]["plans"].items():  # type: ignore[union-attr]
