@@ -46,6 +46,8 @@ from store.models import Member, OutboxMessage
 NOW = datetime(2026, 3, 2, 0, 5, tzinfo=UTC)  # just after midnight: the day's work at once
 TODAY = date(2026, 3, 2)
 TARGET_S = 0.5
+# Last figures at 100,000 before issue 15's part 3 (a loaded machine): wall seconds, low–high.
+BEFORE_S = {"sqlite": (0.47, 1.23), "postgresql": (0.84, 1.81)}
 BENCH_DB = "bm_bench_sweep"
 # Share of relationships with each kind of work due today (the rest have nothing due).
 MIX = {
@@ -239,12 +241,14 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def backend_url(backend: str, folder: str, size: int, server: str | None) -> str:
+async def backend_url(
+    backend: str, folder: str, size: int, server: str | None, bench_db: str = BENCH_DB
+) -> str:
     if backend == "sqlite":
         url = f"sqlite+aiosqlite:///{folder}/sweep{size}.db"
     else:
         assert server
-        url = await fresh_postgres(server, BENCH_DB)
+        url = await fresh_postgres(server, bench_db)
     upgrade(url)
     return url
 
@@ -254,6 +258,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,25000,50000,100000")
     parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL"))
+    parser.add_argument(
+        "--bench-db", default=BENCH_DB, help="the database it creates (and drops) on that server"
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     max_size = max(sizes)
@@ -263,7 +270,7 @@ def main() -> None:
         for backend in backends:
             results[backend] = []
             for size in sizes:
-                url = asyncio.run(backend_url(backend, folder, size, args.postgres))
+                url = asyncio.run(backend_url(backend, folder, size, args.postgres, args.bench_db))
                 results[backend].append(asyncio.run(one_sweep(url, size, backend == "postgresql")))
     rows = []
     figures: dict[str, object] = {"bench": "due_sweep", "n": max_size}
@@ -293,6 +300,8 @@ def main() -> None:
             "growth_10x": round(float(last["seconds"]) / float(first["seconds"]), 2),  # type: ignore[arg-type]
             "sizes": {str(r["size"]): r["seconds"] for r in runs},
             "rerun_acted": last["rerun_acted"],
+            "before_seconds": list(BEFORE_S[backend]),
+            "cpu_sizes": {str(r["size"]): r["cpu_seconds"] for r in runs},
             "index_used": {kind: uses_index(kind, lines) for kind, lines in plan.items()},  # type: ignore[union-attr]
         }
     print_table(
@@ -310,6 +319,15 @@ def main() -> None:
         ],
         rows,
     )
+    print(f"\nat {max_size:,}: this run beside the figures measured before (wall seconds)")
+    for backend, runs in results.items():
+        low, high = BEFORE_S[backend]
+        last = runs[-1]
+        met = "met" if float(last["seconds"]) <= TARGET_S else "missed"  # type: ignore[arg-type]
+        print(
+            f"  {backend:<10} before {low:g}–{high:g} s   now {last['seconds']} s "
+            f"({last['cpu_seconds']} CPU s)   target <= {TARGET_S:g} s: {met}"
+        )
     for backend, runs in results.items():
         print(f"\n{backend}: EXPLAIN of each kind's due query at {max_size:,}")
         for kind, lines in runs[-1]["plans"].items():  # type: ignore[union-attr]

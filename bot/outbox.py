@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.dispatcher import Dispatcher, Leased, dispatch_due, lease_due
 from bot.ui import Message
-from store.models import Channel, Member, OutboxMessage
+from store.models import OUTBOX_FINISHED_WHERE, Channel, Member, OutboxMessage
 from store.types import RawJSON
 from store.upsert import insert_ignore, insert_ignore_many
 
@@ -154,6 +154,7 @@ async def summary(session: AsyncSession, now: datetime) -> dict[str, int]:
     finished = await session.execute(
         select(OutboxMessage.status, func.count())
         .where(
+            text(OUTBOX_FINISHED_WHERE),  # the partial index's own words: its range, on SQLite too
             OutboxMessage.status.in_(("sent", "skipped")),
             OutboxMessage.created_at >= now - RECENT,
         )

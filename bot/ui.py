@@ -177,8 +177,14 @@ class Template:
 
     def __init__(self, message: Message) -> None:
         self._json = json.dumps(message.model_dump(mode="json"))
+        # Split once at the slots: text, name, text, name, …, text.
+        self._parts = self._SLOT.split(self._json)
 
     def fill(self, **values: object) -> RawJSON:
         """The message as JSON text, ready for the outbox without another round of encoding."""
-        escaped = {name: json.dumps(str(value))[1:-1] for name, value in values.items()}
-        return RawJSON(self._SLOT.sub(lambda slot: escaped[slot.group(1)], self._json))
+        parts = self._parts[:]
+        for at in range(1, len(parts), 2):
+            value = values[parts[at]]
+            # A number needs no escaping; anything else is escaped as a JSON string's inside.
+            parts[at] = str(value) if type(value) is int else json.dumps(str(value))[1:-1]
+        return RawJSON("".join(parts))

@@ -37,13 +37,19 @@ async def insert_ignore_many(
     key = next(iter(table.primary_key.columns))
     if session.get_bind().dialect.name == "postgresql":
         columns = list(rows[0])
-        arrays = _unnest(table, columns, rows)
+        # A value every row shares (the time, the status, a kind) travels once, not per row.
+        same = {c for c in columns if _shared(rows, c)} if len(rows) > 1 else set()
+        varying = [c for c in columns if c not in same] or columns
+        same -= set(varying)
+        values = [_bound(table, c) if c in same else _from_text(table, c) for c in columns]
         statement = text(
             f"INSERT INTO {table.name} ({', '.join(map(_quoted, columns))}) "
-            f"SELECT {', '.join(_from_text(table, c) for c in columns)} FROM {arrays} "
+            f"SELECT {', '.join(values)} FROM {_unnest(table, varying, rows)} "
             f"ON CONFLICT DO NOTHING RETURNING {_quoted(key.name)}"
         )
-        result = await session.execute(statement, _arrays(table, columns, rows))
+        params: dict[str, Any] = _arrays(table, varying, rows)
+        params |= {c: _as_text(table.c[c].type, rows[0][c]) for c in same}
+        result = await session.execute(statement, params)
         return len(result.all())
     columns = list(rows[0])
     inserting = (
@@ -63,18 +69,25 @@ async def update_many(
     """
     key = next(iter(table.primary_key.columns))
     by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for row_id, values in changes.items():
+    # In key order: neighbouring rows share pages (SQLite's table B-tree, PostgreSQL's heap).
+    for row_id, values in sorted(changes.items()):
         by_columns.setdefault(tuple(sorted(values)), []).append({key.name: row_id, **values})
     postgres = session.get_bind().dialect.name == "postgresql"
     for columns, rows in by_columns.items():
         if postgres:
             every = [key.name, *columns]
             assignments = ", ".join(f"{_quoted(c)} = {_from_text(table, c, 'v.')}" for c in columns)
+            key_type = table.c[key.name].type.compile(dialect=postgresql.dialect())
+            keys = f"CAST(CAST(:_keys AS TEXT[]) AS {key_type}[])"
+            # The `= ANY` is implied by the join; it lets the planner find the rows by their
+            # key instead of hashing the whole table against the list.
             statement = text(
                 f"UPDATE {table.name} SET {assignments} FROM {_unnest(table, every, rows)} "
-                f"WHERE {table.name}.{_quoted(key.name)} = {_from_text(table, key.name, 'v.')}"
+                f"WHERE {table.name}.{_quoted(key.name)} = {_from_text(table, key.name, 'v.')} "
+                f"AND {table.name}.{_quoted(key.name)} = ANY({keys})"
             )
-            await session.execute(statement, _arrays(table, every, rows))
+            arrays = _arrays(table, every, rows)
+            await session.execute(statement, {**arrays, "_keys": arrays[key.name]})
         else:
             assignments = ", ".join(f"{_quoted(c)} = ?" for c in columns)
             updating = f"UPDATE {table.name} SET {assignments} WHERE {_quoted(key.name)} = ?"
@@ -97,10 +110,13 @@ async def _executemany(
 ) -> int:
     """Run `statement` once per row (values in `columns` order); rows it changed."""
     dialect = session.get_bind().dialect
-    convert = [
-        _memo(table.c[c].type.dialect_impl(dialect).bind_processor(dialect)) for c in columns
-    ]
-    params = [tuple(f(row[c]) for f, c in zip(convert, columns, strict=True)) for row in rows]
+    processors = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+    if not any(processors):
+        params = [tuple(row[c] for c in columns) for row in rows]
+    else:
+        convert = [_memo(p) for p in processors]
+        pairs = list(zip(convert, columns, strict=True))
+        params = [tuple(f(row[c]) for f, c in pairs) for row in rows]
     connection = await session.connection()
     result = await connection.exec_driver_sql(statement, params)
     return int(result.rowcount)
@@ -110,15 +126,16 @@ def _memo(process: Any) -> Any:
     if process is None:
         return lambda value: value
     seen: dict[Any, Any] = {}
+    missing = object()
 
     def convert(value: Any) -> Any:
         try:
-            return seen[value]
-        except KeyError:
-            seen[value] = found = process(value)
-            return found
+            found = seen.get(value, missing)
         except TypeError:  # unhashable (a dict for a JSON column)
             return process(value)
+        if found is missing:
+            seen[value] = found = process(value)
+        return found
 
     return convert
 
@@ -131,6 +148,16 @@ def _memo(process: Any) -> Any:
 def _unnest(table: Table, columns: list[str], rows: list[dict[str, Any]]) -> str:
     arrays = ", ".join(f"CAST(:{c} AS TEXT[])" for c in columns)
     return f"unnest({arrays}) AS v({', '.join(map(_quoted, columns))})"
+
+
+def _bound(table: Table, column: str) -> str:
+    kind = table.c[column].type.compile(dialect=postgresql.dialect())
+    return f"CAST(CAST(:{column} AS TEXT) AS {kind})"
+
+
+def _shared(rows: list[dict[str, Any]], column: str) -> bool:
+    first = rows[0][column]
+    return all(row[column] == first for row in rows)
 
 
 def _from_text(table: Table, column: str, prefix: str = "") -> str:

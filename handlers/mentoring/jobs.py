@@ -45,8 +45,9 @@ async def remind_before(runtime: Runtime, now: datetime) -> int:
     tomorrow = now.astimezone(zone).date() + timedelta(days=1)
     queued: list[Queued] = []
     async with runtime.sessions() as session, session.begin():
-        for request in await store.requests_expiring(session, now, REQUEST_REMINDER):
-            names = await store.names_of(session, [request.mentee_id])
+        expiring = await store.requests_expiring(session, now, REQUEST_REMINDER)
+        names = await store.names_of(session, [request.mentee_id for request in expiring])
+        for request in expiring:
             by = request.expires_at.astimezone(zone)
             value = str(request.id)
             text = (

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    Date,
+    Integer,
     and_,
     bindparam,
     case,
@@ -26,7 +29,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from store.anonymous import SealedRound, random_key, seal
 from store.mentoring.models import (
@@ -523,9 +525,12 @@ async def requests_expiring(
 
 async def meetings_on(session: AsyncSession, day: date, limit: int = 20_000) -> list[DuePair]:
     """Active pairs with a meeting booked on `day`: its check-in is the day after, indexed."""
-    query = due_query("check", day + timedelta(days=1), limit)
-    query = query.where(Relationship.check_due_on == day + timedelta(days=1))
-    return [DuePair(*row) for row in (await session.execute(query)).all()]
+    query = _due_statement("check", BOTH_NAMES).where(
+        Relationship.check_due_on == bindparam("day", type_=Date)
+    )
+    check_on = day + timedelta(days=1)
+    rows = await session.execute(query, {"today": check_on, "limit": limit, "day": check_on})
+    return [DuePair._make(row) for row in rows.all()]
 
 
 async def expire_request(session: AsyncSession, request_id: int, now: datetime) -> bool:
@@ -700,9 +705,12 @@ async def notes_by(
 # Each kind of due work is one range scan of its own (status, <kind>_due_on) index.
 
 
-@dataclass(frozen=True)
-class DuePair:
-    """A relationship with something due, and what the sweep needs to act on it."""
+class DuePair(NamedTuple):
+    """A relationship with something due, and what the sweep needs to act on it.
+
+    A tuple, built straight from the query's row: a morning's sweep makes thousands.
+    The names are those the kind's messages use (DUE_NAMES), and "" where they are not.
+    """
 
     id: int
     scheme_id: int
@@ -731,6 +739,17 @@ class DuePair:
 
 
 DUE_KINDS = ("nudge", "check", "missed", "stall", "midpoint", "end")
+# Whose names each kind's messages show: a name is an index lookup per pair, so the
+# kinds that write no names (a missed cycle, the evaluation invitations) read none.
+DUE_NAMES: dict[str, tuple[bool, bool]] = {  # (mentor's, mentee's)
+    "nudge": (True, False),
+    "check": (True, False),
+    "missed": (False, False),
+    "stall": (True, True),
+    "midpoint": (False, False),
+    "end": (False, False),
+}
+BOTH_NAMES = (True, True)
 
 
 # Written into the SQL, not bound: the due indexes hold active pairs only (models.due_where).
@@ -748,19 +767,29 @@ def _due_column(kind: str) -> Any:
     }[kind]
 
 
-def due_query(kind: str, today: date, limit: int) -> Any:
+def _name_of(member_id: Any, wanted: bool) -> Any:
+    """A member's name by a correlated lookup of its primary key: one index probe per due
+    pair, where a join would have PostgreSQL hash every member for each kind."""
+    if not wanted:
+        return literal_column("''")
+    return select(Member.display_name).where(Member.id == member_id).scalar_subquery()
+
+
+@lru_cache(maxsize=32)
+def _due_statement(kind: str, names: tuple[bool, bool]) -> Any:
+    """Built once per kind: the day and the limit are bound when it runs."""
     column = _due_column(kind)
+    today = bindparam("today", type_=Date)
     # A meet-by day is itself still in time; it is missed from the day after.
     reached = column < today if kind == "missed" else column <= today
-    mentor, mentee = aliased(Member), aliased(Member)
     return (
         select(
             Relationship.id,
             Relationship.scheme_id,
             Relationship.mentor_id,
             Relationship.mentee_id,
-            mentor.display_name,
-            mentee.display_name,
+            _name_of(Relationship.mentor_id, names[0]),
+            _name_of(Relationship.mentee_id, names[1]),
             Relationship.agreed_cadence,
             Relationship.expected_months,
             Relationship.started_at,
@@ -781,17 +810,22 @@ def due_query(kind: str, today: date, limit: int) -> Any:
             Scheme.stall_weeks,
         )
         .join(Scheme, Scheme.id == Relationship.scheme_id)
-        .join(mentor, mentor.id == Relationship.mentor_id)
-        .join(mentee, mentee.id == Relationship.mentee_id)
         .where(ACTIVE, reached)
         .order_by(column)  # the index's own order: no sort step
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer))
     )
 
 
+def due_query(kind: str, today: date, limit: int, names: tuple[bool, bool] | None = None) -> Any:
+    """The query of one kind of due work, its values bound (to print or EXPLAIN it)."""
+    return _due_statement(kind, names or DUE_NAMES[kind]).params(today=today, limit=limit)
+
+
 async def due(session: AsyncSession, kind: str, today: date, limit: int = 20_000) -> list[DuePair]:
-    rows = await session.execute(due_query(kind, today, limit))
-    return [DuePair(*row) for row in rows.all()]
+    rows = await session.execute(
+        _due_statement(kind, DUE_NAMES[kind]), {"today": today, "limit": limit}
+    )
+    return [DuePair._make(row) for row in rows.all()]
 
 
 async def apply_changes(session: AsyncSession, changes: dict[int, dict[str, Any]]) -> None:
