@@ -38,4 +38,4 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) *.egg-info benchmate.db benchmate.db-wal benchmate.db-shm benchmate.db-dispatch.lock
+	rm -rf $(VENV) *.egg-info benchmate.db benchmate.db-wal benchmate.db-shm benchmate.db-dispatch.lock benchmate.db-writer.lock

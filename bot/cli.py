@@ -42,6 +42,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--no-worker", action="store_true", help="leave scheduling to workers")
+    serve.add_argument(
+        "--processes",
+        type=int,
+        help="web processes sharing the port, one per CPU is a good start "
+        "(default: WEB_CONCURRENCY, else 1)",
+    )
+    serve.add_argument("--shares-port", action="store_true", help=argparse.SUPPRESS)
     serve.set_defaults(run=_serve)
 
     commands.add_parser("worker", help="run the scheduler and outbox only").set_defaults(
@@ -88,18 +95,26 @@ def _instant(text: str) -> datetime:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.lifecycle import Process, run_until_stopped, serve_app
+    from bot.lifecycle import Process, run_until_stopped, serve_app, start_web_helpers
 
     host, port = args.host or settings.host, args.port or settings.port
+    processes = max(1, args.processes or settings.web_concurrency)
+    shared = processes > 1 or args.shares_port
 
     async def start() -> Process:
         runtime = root.serving_runtime(settings)
-        process = Process(runtime, runner=await serve_app(root.create_app(runtime), host, port))
+        app = root.create_app(runtime)
+        process = Process(runtime, runner=await serve_app(app, host, port, shared=shared))
         if not args.no_worker:
             from bot.jobs import start_scheduler
 
             process.scheduler = start_scheduler(runtime)
-        print(f"Benchmate is listening on http://{host}:{port}  (health: /healthz)", flush=True)
+        if args.shares_port:  # one of another `serve`'s web processes: it says the rest
+            return process
+        process.helpers = start_web_helpers(processes - 1, host, port)
+        more = f" in {processes} processes" if processes > 1 else ""
+        listening = f"Benchmate is listening on http://{host}:{port}{more}"
+        print(f"{listening}  (health: /healthz)", flush=True)
         print("Chat in the terminal with: make console", flush=True)
         return process
 

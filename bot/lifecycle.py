@@ -14,9 +14,11 @@ import asyncio
 import gc
 import logging
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -35,12 +37,16 @@ class Process:
     runtime: Runtime
     runner: web.AppRunner | None = None
     scheduler: AsyncIOScheduler | None = None
+    helpers: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     async def stop(self, within: float = DRAIN_SECONDS) -> None:
         from bot.jobs import stop_scheduler
 
         deadline = time.monotonic() + within
         self.runtime.draining = True
+        for helper in self.helpers:  # they drain alongside
+            if helper.poll() is None:
+                helper.terminate()
         if self.runner is not None:  # closes the socket, waits for requests in flight
             await self.runner.cleanup()
         if not await self.runtime.idle(max(0.0, deadline - time.monotonic())):
@@ -50,17 +56,42 @@ class Process:
                 self.runtime, self.scheduler, max(0.1, deadline - time.monotonic())
             )
         await self.runtime.close()
+        await asyncio.to_thread(_wait_for, self.helpers, within)
+
+
+def _wait_for(helpers: list[subprocess.Popen[bytes]], within: float) -> None:
+    for helper in helpers:
+        try:
+            helper.wait(timeout=within + 2)
+        except subprocess.TimeoutExpired:
+            log.warning("a web process did not stop in time; ending it")
+            helper.kill()
+            helper.wait()
 
 
 def runner_for(app: web.Application) -> web.AppRunner:
     return web.AppRunner(app, shutdown_timeout=DRAIN_SECONDS, handle_signals=False)
 
 
-async def serve_app(app: web.Application, host: str, port: int) -> web.AppRunner:
+async def serve_app(
+    app: web.Application, host: str, port: int, *, shared: bool = False
+) -> web.AppRunner:
+    """Listen on host:port; `shared`: beside other processes on the same port, the kernel
+    handing each new connection to one of them (SO_REUSEPORT)."""
     runner = runner_for(app)
     await runner.setup()
-    await web.TCPSite(runner, host, port).start()
+    await web.TCPSite(runner, host, port, reuse_port=shared or None).start()
     return runner
+
+
+def start_web_helpers(count: int, host: str, port: int) -> list[subprocess.Popen[bytes]]:
+    """`serve --processes N`: N-1 more web processes on the same port, without workers
+    (the first process runs the scheduler and outbox). Python runs one turn at a time
+    per process, so this is how a crowd gets every CPU. Each process keeps its own
+    caches; SQLite writers of all of them take turns (store/writers.py)."""
+    command = [sys.executable, "-m", "bot.cli", "serve", "--host", host, "--port", str(port)]
+    command += ["--no-worker", "--processes", "1", "--shares-port"]
+    return [subprocess.Popen(command) for _ in range(count)]
 
 
 def settle_memory() -> None:

@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     benchmate_env: Literal["development", "production"] = "development"
     host: str = "127.0.0.1"
     port: int = 3978
+    # Web processes `serve` runs on the one port (the Heroku/gunicorn convention's name).
+    web_concurrency: int = Field(default=1, ge=1, le=64)
     benchmate_timezone: str = "Europe/London"
     benchmate_public_url: str = "http://127.0.0.1:3978"
     # Event announcements to the whole network one champion may send per day.

@@ -8,6 +8,11 @@ queue on a first-come-first-served asyncio lock, one per event loop, and only
 writers of different processes (`serve` beside a `worker`) meet in the busy
 handler.
 
+Writers of different processes meet at an flock on a file beside the database
+(`<database>-writer.lock`), taken after the process's own lock: the kernel wakes
+the next process as soon as the lock frees, so `serve --processes N` and a
+separate `worker` share one SQLite file without SQLite's busy handler.
+
 A unit of work is a writer unless it is opened read-first:
 
 - a writer takes the process's writer lock, then `BEGIN IMMEDIATE`;
@@ -28,6 +33,9 @@ after its COMMIT or ROLLBACK.
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import logging
+import os
 import sqlite3
 import time
 import weakref
@@ -46,11 +54,51 @@ _READ_WORDS = {"SELECT", "PRAGMA", "BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", 
 _CONFLICTS = {"SQLITE_BUSY", "SQLITE_BUSY_SNAPSHOT", "SQLITE_LOCKED"}
 
 
-class WriterLock:
-    """First come, first served; re-entrant for the task that holds it."""
+log = logging.getLogger(__name__)
+LOCK_SUFFIX = "-writer.lock"
 
-    def __init__(self) -> None:
+
+class FileLock:
+    """An exclusive flock, waited for on a thread so the event loop runs on meanwhile."""
+
+    def __init__(self, path: str, wait_seconds: float) -> None:
+        self.path = path
+        self.wait_seconds = wait_seconds
+        self._fd: int | None = None
+
+    async def acquire(self) -> None:
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = self._fd
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            pass
+        taking = asyncio.get_running_loop().run_in_executor(None, fcntl.flock, fd, fcntl.LOCK_EX)
+        try:
+            await asyncio.wait_for(asyncio.shield(taking), self.wait_seconds)
+        except (asyncio.CancelledError, TimeoutError):
+            # The thread will still take it: give it back then, or every process waits.
+            taking.add_done_callback(self._release_if_taken)
+            raise
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def _release_if_taken(self, taking: asyncio.Future[Any]) -> None:
+        if not taking.cancelled() and taking.exception() is None:
+            self.release()
+
+
+class WriterLock:
+    """First come, first served; re-entrant for the task that holds it. With `across`,
+    the process's writer then takes the lock shared with other processes."""
+
+    def __init__(self, across: FileLock | None = None) -> None:
         self._lock = asyncio.Lock()
+        self._across = across
         self._owner: asyncio.Task[Any] | None = None
         self._depth = 0
 
@@ -60,12 +108,26 @@ class WriterLock:
             self._depth += 1
             return
         await self._lock.acquire()
+        if self._across is not None:
+            try:
+                await self._across.acquire()
+            except TimeoutError:  # another process kept it: "the database is away"
+                self._lock.release()
+                raise
+            except OSError as problem:  # no lock file (a read-only folder): SQLite decides
+                log.warning("no writer lock file (%s); sharing the database less fairly", problem)
+                self._across = None
+            except BaseException:
+                self._lock.release()
+                raise
         self._owner, self._depth = task, 1
 
     def release(self) -> None:
         self._depth -= 1
         if self._depth == 0:
             self._owner = None
+            if self._across is not None:
+                self._across.release()
             self._lock.release()
 
     @property
@@ -75,9 +137,12 @@ class WriterLock:
 
 
 class Writers:
-    """The writer lock of one SQLite engine, one per event loop."""
+    """The writer lock of one SQLite engine, one per event loop; for a database file,
+    each also takes the lock file shared with other processes."""
 
-    def __init__(self) -> None:
+    def __init__(self, lock_file: str | None = None, wait_seconds: float = 30.0) -> None:
+        self.lock_file = lock_file
+        self.wait_seconds = wait_seconds
         self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, WriterLock] = (
             weakref.WeakKeyDictionary()
         )
@@ -86,7 +151,8 @@ class Writers:
         loop = asyncio.get_running_loop()
         found = self._locks.get(loop)
         if found is None:
-            found = self._locks[loop] = WriterLock()
+            across = FileLock(self.lock_file, self.wait_seconds) if self.lock_file else None
+            found = self._locks[loop] = WriterLock(across)
         return found
 
 
@@ -113,7 +179,10 @@ def install(engine: AsyncEngine, busy_seconds: float = 30.0) -> None:
     waits with asyncio sleeps, so the event loop serves everyone else meanwhile
     (the connections' own busy handler would block it: see store/inline_sqlite.py).
     """
-    writers = _writers[engine.sync_engine] = Writers()
+    database = engine.url.database
+    on_file = database not in (None, "", ":memory:") and not str(database).startswith("file:")
+    writers = Writers(f"{database}{LOCK_SUFFIX}" if on_file else None, busy_seconds)
+    _writers[engine.sync_engine] = writers
 
     def take(info: dict[str, Any]) -> None:
         if info.get(_HELD):

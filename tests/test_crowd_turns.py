@@ -161,3 +161,42 @@ async def test_a_writer_waits_for_another_process_without_stopping_the_loop(
     async with crowd.runtime.sessions() as session:
         names = set(await session.scalars(select(Institution.short_name)))
     assert {"x", "other"} <= names
+
+
+async def test_writers_of_two_processes_take_turns_at_the_lock_file(crowd: Harness) -> None:
+    """Two engines on one file stand for two processes (`serve --processes 2`, a worker):
+    the second writer waits at the lock file while the first writes, without stopping the
+    loop, then writes; one kept waiting past its patience hears the database is away."""
+    url = crowd.runtime.settings.database_url
+    if not is_sqlite(url):
+        pytest.skip("PostgreSQL has no database-wide write lock")
+    await person(crowd, "priya")
+    await crowd.say("priya", "help")  # seen: her next help only reads
+    other, impatient = make_engine(url, busy_seconds=10), make_engine(url, busy_seconds=0.05)
+    writing, done = asyncio.Event(), asyncio.Event()
+
+    async def first_writer() -> None:
+        async with unit_of_work(crowd.runtime.sessions) as session:
+            session.add(Institution(short_name="first", name="The first writer's"))
+            await session.flush()
+            writing.set()
+            await done.wait()
+
+    try:
+        first = asyncio.create_task(first_writer())
+        await writing.wait()
+        second = asyncio.create_task(someone_else_writes(other))
+        reader = await crowd.say("priya", "help")  # the loop answers meanwhile
+        assert "Here is what you can ask me" in reader.text
+        assert not second.done()
+        with pytest.raises(TimeoutError):
+            await someone_else_writes(impatient)
+        done.set()
+        await first
+        await second
+    finally:
+        await other.dispose()
+        await impatient.dispose()
+    async with crowd.runtime.sessions() as session:
+        names = list(await session.scalars(select(Institution.short_name)))
+    assert names.count("first") == 1 and names.count("other") == 1

@@ -260,6 +260,63 @@ def test_sigterm_stops_serve_cleanly(tmp_path: Path) -> None:
     assert not [line for line in lines if line["level"] == "ERROR"]
 
 
+def test_serve_in_two_processes_shares_the_port_and_stops_as_one(tmp_path: Path) -> None:
+    """`serve --processes 2`: a second web process on the same port (a crowd gets both
+    CPUs), which answers while the first is paused, and stops with it."""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/serve.db"}
+    subprocess.run(
+        [sys.executable, "-m", "bot.cli", "db", "upgrade"], env=env, check=True, timeout=120
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", str(port), "--processes", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert wait_ready(port, server)
+        [helper] = children_of(server.pid)
+        server.send_signal(signal.SIGSTOP)  # only the second process can answer now
+        answered = sum(ready_once(port) for _ in range(12))
+        server.send_signal(signal.SIGCONT)
+        assert answered > 0
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0
+        assert not Path(f"/proc/{helper}").exists() or "Z" in stat_of(helper)
+    finally:
+        server.send_signal(signal.SIGCONT)
+        if server.poll() is None:
+            server.kill()
+    assert "in 2 processes" in server.stdout.read()
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and stat_of(int(entry.name)).split()[1:2] == [str(pid)]:
+            found.append(int(entry.name))
+    return found
+
+
+def stat_of(pid: int) -> str:
+    """/proc/PID/stat after the command name: state, parent pid, …"""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1]
+    except OSError:
+        return ""
+
+
+def ready_once(port: int) -> bool:
+    """One new connection to /readyz (the kernel picks the process for each connection)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=0.5) as answer:
+            return answer.status == 200
+    except OSError:
+        return False
+
+
 def wait_ready(port: int, process: subprocess.Popen[str], tries: int = 300) -> bool:
     """Poll /readyz (at most `tries` times, 0.1 s apart) while the process lives."""
     for _ in range(tries):
