@@ -1,8 +1,9 @@
 """Crowds, not one at a time: Slack and Teams requests at 1, 8 and 32 concurrent, and the
 RSVP rush, against bare Bolt and a bare CloudAdapter at the same concurrency, same run.
 
-`benchmate serve --no-worker` runs as its own process on a scratch database (SQLite
-file, or its own PostgreSQL database with --postgres URL), as a new user would run it;
+`benchmate serve --no-worker --processes N` (default N: one per CPU, as the README
+advises) runs on a scratch database (SQLite file, or its own PostgreSQL database with
+--postgres URL), as a new user would run it;
 a bare slack-bolt AsyncApp whose listeners only ack (Bolt's defaults) and a bare
 CloudAdapter echo bot run together in a second process. This process is the crowd
 (signed Slack HTTP, Bot Framework activities with auth off) and the fake Slack Web
@@ -307,6 +308,10 @@ def server_env(database_url: str, api: str) -> dict[str, str]:
 
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def serve_processes(args: argparse.Namespace) -> list[str]:
+    return ["--processes", str(args.processes)]
 
 
 def benchmate(*args: str) -> list[str]:
@@ -818,7 +823,12 @@ async def one_database(
     env = server_env(database_url, fakes_url)
     ours_port, bare_port = free_port(), free_port()
     processes = [
-        start("serve", benchmate("serve", "--no-worker", "--port", str(ours_port)), env, folder),
+        start(
+            "serve",
+            benchmate("serve", "--no-worker", "--port", str(ours_port), *serve_processes(args)),
+            env,
+            folder,
+        ),
         start(
             "bare",
             [sys.executable, __file__, "--serve-bare", str(bare_port), "--api", fakes_url],
@@ -937,7 +947,8 @@ RUSH_HEADER = ["p50", "p95", "p99", "first-time p95", "s", "going", "waitlist", 
 RUSH_FIELDS = ["p50_ms", "p95_ms", "p99_ms", "first_time_p95_ms", "seconds", "going", "waitlist"]
 
 
-def report(results: dict[str, dict[str, Any]], load: list[float]) -> None:
+def report(results: dict[str, dict[str, Any]], load: list[float], processes: int) -> None:
+    print(f"Benchmate runs as `serve --processes {processes}`; bare Bolt in one process.")
     for name, figures in results.items():
         for label, part in (("alone", figures), ("with a worker delivering", figures["worker"])):
             if "skipped" in part:
@@ -1018,6 +1029,12 @@ def main() -> None:
     parser.add_argument("--places", type=int, default=100)
     parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL"))
     parser.add_argument("--deadline", type=float, default=900, help="give up after this many s")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="`serve --processes` (default: one per CPU, as the README advises)",
+    )
     parser.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--api", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -1027,13 +1044,14 @@ def main() -> None:
     load = [round(x, 2) for x in os.getloadavg()]
     results = asyncio.run(asyncio.wait_for(bench(args), timeout=args.deadline))
     load.extend(round(x, 2) for x in os.getloadavg())
-    report(results, load)
+    report(results, load, args.processes)
     figures: dict[str, Any] = {
         "bench": "crowd",
         "members": args.members,
         "rush": args.rush,
         "places": args.places,
         "n": args.n,
+        "processes": args.processes,
         "load_average": load,
     }
     for name, part in results.items():

@@ -200,3 +200,38 @@ async def test_writers_of_two_processes_take_turns_at_the_lock_file(crowd: Harne
     async with crowd.runtime.sessions() as session:
         names = list(await session.scalars(select(Institution.short_name)))
     assert names.count("first") == 1 and names.count("other") == 1
+
+
+async def test_turns_that_will_lock_one_row_queue_in_the_process_until_each_commits(
+    crowd: Harness,
+) -> None:
+    """store/row_queue.py: the second waits until the first's transaction ends (not when
+    its statement does), then runs; a savepoint ending releases nothing."""
+    from store import row_queue
+
+    order: list[str] = []
+    first_in, let_first_commit = asyncio.Event(), asyncio.Event()
+
+    async def first() -> None:
+        async with crowd.runtime.sessions() as session, session.begin():
+            await row_queue.wait_turn(session, "event", 1)
+            async with session.begin_nested():
+                await row_queue.wait_turn(session, "event", 1)  # already held: no wait
+            first_in.set()
+            await let_first_commit.wait()
+            order.append("first commits")
+
+    async def second() -> None:
+        async with crowd.runtime.sessions() as session, session.begin():
+            await row_queue.wait_turn(session, "event", 1)
+            order.append("second runs")
+
+    one = asyncio.create_task(first())
+    await first_in.wait()
+    two = asyncio.create_task(second())
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert order == [] and not two.done()
+    let_first_commit.set()
+    await asyncio.gather(one, two)
+    assert order == ["first commits", "second runs"]

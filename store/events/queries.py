@@ -42,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
+from store import row_queue
 from store.anonymous import event_round, random_key, seal, sealed
 from store.audience import includes, interests_of
 from store.events.models import (
@@ -411,6 +412,7 @@ async def _lock(session: AsyncSession, found: Event) -> None:
     it. SQLite has no row locks: the process's one writer (store/writers.py) orders them,
     and `found` was read in this same writer's transaction."""
     if session.get_bind().dialect.name != "sqlite":
+        await row_queue.wait_turn(session, "event", found.id)
         await locked(session, found.id)
 
 
