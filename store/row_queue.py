@@ -35,6 +35,12 @@ async def wait_turn(session: AsyncSession, *key: Any) -> None:
     held.append(lock)
 
 
+def holds(session: AsyncSession, *key: Any) -> bool:
+    """Whether this session's transaction holds `key`."""
+    lock = _queues.get(asyncio.get_running_loop(), {}).get(key)
+    return lock is not None and lock in session.info.get(_HELD, [])
+
+
 @event.listens_for(Session, "after_transaction_end")
 def _release(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # the whole transaction, not a savepoint

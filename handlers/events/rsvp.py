@@ -33,7 +33,7 @@ from store.models import Member
 @router.action("event.rsvp")
 async def rsvp(ctx: Context, value: str) -> None:
     event_part, _, wanted = value.partition(":")
-    event = await store.event(ctx.session, as_id(event_part))
+    event = await store.event_to_answer(ctx.session, as_id(event_part))
     if event is None or event.status == "draft" or wanted not in ("going", "maybe", "not_going"):
         ctx.reply(STALE)
         return

@@ -409,11 +409,22 @@ async def answer(
 
 async def _lock(session: AsyncSession, found: Event) -> None:
     """PostgreSQL: the event's row lock orders the answers, and `found` is read again under
-    it. SQLite has no row locks: the process's one writer (store/writers.py) orders them,
-    and `found` was read in this same writer's transaction."""
+    it (unless `event_to_answer` read it so). SQLite has no row locks: the process's one
+    writer (store/writers.py) orders them, and `found` was read in this same writer's
+    transaction."""
     if session.get_bind().dialect.name != "sqlite":
-        await row_queue.wait_turn(session, "event", found.id)
-        await locked(session, found.id)
+        if not row_queue.holds(session, "event", found.id):
+            await row_queue.wait_turn(session, "event", found.id)
+            await locked(session, found.id)
+
+
+async def event_to_answer(session: AsyncSession, event_id: int | None) -> Event | None:
+    """The event an RSVP answers, read once: on PostgreSQL under its row lock (queued in
+    the process first), so the checks and the answer see one state of it."""
+    if event_id is None or session.get_bind().dialect.name == "sqlite":
+        return await event(session, event_id)
+    await row_queue.wait_turn(session, "event", event_id)
+    return await locked(session, event_id)
 
 
 @dataclass(frozen=True)
