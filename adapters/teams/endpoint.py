@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 import jwt
 from aiohttp import web
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.integration.aiohttp import CloudAdapter
 
+from adapters.teams.connectors import Authentication
 from adapters.teams.directory import Directory
 from adapters.teams.proactive import Messenger
 from adapters.teams.turn import TeamsBot
@@ -70,7 +71,7 @@ def credentials(settings: Settings) -> Credentials:
 
 
 def make_adapter(creds: Credentials) -> CloudAdapter:
-    return CloudAdapter(ConfigurationBotFrameworkAuthentication(creds))
+    return CloudAdapter(Authentication(creds))
 
 
 def make_messenger(runtime: Runtime) -> Messenger:
