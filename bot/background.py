@@ -13,6 +13,10 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
+# Work left for after an answer waits until no turn is running, for at most this long:
+# in a crowd (hundreds pressing Going in a minute) it waits for the crowd, not in it.
+QUIET_WAIT_SECONDS = 30.0
+
 
 class Background:
     def __init__(self) -> None:

@@ -2,7 +2,7 @@
 
 The sync happens after the turn has answered, never on its path: a crowd of
 people pressing Going for the first time is answered at once, and their
-profiles follow when no turn is waiting (a few seconds at most), a batch at a
+profiles follow when no turn is waiting (half a minute at most), a batch at a
 time, one users.info call after another (Slack allows about a hundred a
 minute), each batch stored in one write. Until then a new member is "A new
 member" in the network's time zone. An in-process cache remembers recent
@@ -21,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.translate import Origin
+from bot.background import QUIET_WAIT_SECONDS
 from bot.inbound import Identity, Profile
 from bot.runtime import Runtime
 from bot.sanitise import clean_profile
@@ -32,7 +33,6 @@ PROFILE_MAX_AGE = timedelta(days=1)
 RETRY_AFTER_FAILURE = timedelta(minutes=10)
 CACHE_SIZE = 20_000
 BATCH = 50
-QUIET_WAIT_SECONDS = 5.0  # wait at most this long for no turn to be running
 
 
 def profile_from_user(user: dict[str, Any]) -> Profile:

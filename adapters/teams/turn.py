@@ -26,6 +26,7 @@ from adapters.teams.translate import (
     tenant_of,
 )
 from bot import core
+from bot.background import QUIET_WAIT_SECONDS
 from bot.inbound import Command
 from bot.responses import FormErrors, OpenForm, Reply, Response, Update
 from bot.runtime import Runtime
@@ -127,8 +128,12 @@ class TeamsBot(ActivityHandler):
             return await core.handle(self.runtime, inbound)
         inbound = self.directory.fold_into_turn(turn, inbound)
         responses = await core.handle(self.runtime, inbound)
-        self.runtime.background.start(self._observe(turn), "seeing to a Teams person's details")
+        self.runtime.background.start(self._observe_later(turn), "seeing to a Teams person")
         return responses
+
+    async def _observe_later(self, turn: TurnContext) -> None:
+        await self.runtime.idle(within=QUIET_WAIT_SECONDS)  # after a crowd, not in it
+        await self._observe(turn)
 
     async def _observe(self, turn: TurnContext, install: bool = False) -> None:
         try:
