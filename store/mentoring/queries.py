@@ -517,7 +517,8 @@ async def requests_expiring(
 
 
 async def meetings_on(session: AsyncSession, day: date, limit: int = 20_000) -> list[DuePair]:
-    """Active pairs with a meeting booked on `day`: its check-in is the day after, indexed."""
+    """Active pairs with a meeting booked on `day`: its check-in is the day after, so the
+    next-due index holds them up to that day."""
     query = _due_statement("check", BOTH_NAMES).where(
         Relationship.check_due_on == bindparam("day", type_=Date)
     )
@@ -695,7 +696,9 @@ async def notes_by(
 
 
 # --- due work -----------------------------------------------------------------------
-# Each kind of due work is one range scan of its own (status, <kind>_due_on) index.
+# Each kind of due work is one range scan of the (status, next_due_on) index up to its
+# day, filtered by the kind's own date: a pair with that date reached has next_due_on on
+# or before it too (models.NEXT_DUE_SQL).
 
 
 class DuePair(NamedTuple):
@@ -745,7 +748,7 @@ DUE_NAMES: dict[str, tuple[bool, bool]] = {  # (mentor's, mentee's)
 BOTH_NAMES = (True, True)
 
 
-# Written into the SQL, not bound: the due indexes hold active pairs only (models.due_where).
+# Written into the SQL, not bound: the due index holds active pairs only (NEXT_DUE_WHERE).
 ACTIVE = Relationship.status == literal_column("'active'")
 
 
@@ -773,7 +776,8 @@ def _due_statement(kind: str, names: tuple[bool, bool]) -> Any:
     """Built once per kind: the day and the limit are bound when it runs."""
     column = _due_column(kind)
     today = bindparam("today", type_=Date)
-    # A meet-by day is itself still in time; it is missed from the day after.
+    # A meet-by day is itself still in time; it is missed from the day after (and the
+    # generated next_due_on counts it from then).
     reached = column < today if kind == "missed" else column <= today
     return (
         select(
@@ -803,8 +807,8 @@ def _due_statement(kind: str, names: tuple[bool, bool]) -> Any:
             Scheme.stall_weeks,
         )
         .join(Scheme, Scheme.id == Relationship.scheme_id)
-        .where(ACTIVE, reached)
-        .order_by(column)  # the index's own order: no sort step
+        .where(ACTIVE, Relationship.next_due_on <= today, reached)
+        .order_by(Relationship.next_due_on)  # the index's own order: no sort step
         .limit(bindparam("limit", type_=Integer))
     )
 
