@@ -164,7 +164,9 @@ async def plans(runtime: Runtime) -> dict[str, list[str]]:
     """The plan of each kind's due query, as the database will run it."""
     found = {}
     postgres = runtime.engine.dialect.name == "postgresql"
-    queries = {kind: store.due_query(kind, TODAY, 20_000) for kind in store.DUE_KINDS}
+    # The sweep reads all meeting work in one query; the evaluations read theirs by kind.
+    queries = {"meeting work": store.meeting_work_query(TODAY, 20_000)}
+    queries |= {kind: store.due_query(kind, TODAY, 20_000) for kind in store.DUE_KINDS}
     queries["expiry"] = store.lapsed_query(NOW, 200)
     async with runtime.engine.connect() as connection:
         for kind, query in queries.items():

@@ -20,7 +20,7 @@ from bot.harness import Harness
 from bot.runtime import Runtime
 from store.db import is_sqlite
 from store.mentoring.models import DUE_DATES, NEXT_DUE_INDEX, Relationship
-from store.mentoring.queries import DUE_KINDS, due, due_query
+from store.mentoring.queries import DUE_KINDS, due, due_query, meeting_work, meeting_work_query
 from store.migrate import alembic_config, upgrade
 from tests.mentoring_network import paired
 
@@ -45,9 +45,11 @@ async def _index_definition(runtime: Runtime, name: str) -> str | None:
 async def test_each_due_query_scans_the_next_due_index(runtime: Runtime) -> None:
     if not is_sqlite(runtime.settings.database_url):
         pytest.skip("PostgreSQL plans depend on table sizes: see benchmarks/bench_due_sweep.py")
+    queries = {kind: due_query(kind, TODAY, 100) for kind in DUE_KINDS}
+    queries["all meeting work"] = meeting_work_query(TODAY, 100)
     async with runtime.engine.connect() as connection:
-        for kind in DUE_KINDS:
-            compiled = due_query(kind, TODAY, 100).compile(
+        for kind, query in queries.items():
+            compiled = query.compile(
                 dialect=runtime.engine.dialect, compile_kwargs={"literal_binds": True}
             )
             plan = " | ".join(
@@ -146,6 +148,10 @@ async def test_each_kind_finds_a_pair_on_its_own_date_and_not_before(harness: Ha
                 assert [pair.id for pair in found] == expected, (kind, other)
                 on_the_day = await due(session, other, first)
                 assert [pair.id for pair in on_the_day] == expected, (kind, other)
+            meeting = kind not in ("midpoint", "end")
+            assert await meeting_work(session, first - DAY) == [], kind
+            found = [pair.id for pair in await meeting_work(session, first)]
+            assert found == ([relationship_id] if meeting else []), kind
 
 
 def test_the_migration_goes_down_and_up_again(tmp_path: Path) -> None:
