@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from bot import jobs
@@ -12,6 +14,7 @@ from bot.clock import FixedClock
 from bot.harness import Harness
 from bot.root import create_runtime
 from handlers.mentoring import schedule
+from store.mentoring import queries as store
 from store.mentoring.models import Relationship
 from store.models import OutboxMessage
 from tests.conftest import settings_for
@@ -313,3 +316,33 @@ async def test_two_workers_sweeping_at_once_nudge_once(harness: Harness, databas
     keys = [row.key for row in await outbox_for(harness, "priya", "nudge:")]
     assert keys == [f"nudge:{relationship_id}:1"]
     assert (await pair(harness)).nudges_this_cycle == 1
+
+
+async def test_a_missed_cycle_and_its_fresh_nudge_write_the_pair_once(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One sweep works out all of a pair's steps, then writes its row once: the missed
+    cycle, the nudge it starts and the digest it leads to are one update, not three."""
+    recording(harness.runtime)
+    first = START + timedelta(days=3)
+    relationship_id = await agreed_and_met(harness, first, cadence="every 2 weeks")
+    written: list[int] = []
+    apply_changes = store.apply_changes
+
+    async def counted(session: Any, changes: dict[int, dict[str, Any]]) -> None:
+        written.extend(changes)
+        await apply_changes(session, changes)
+
+    monkeypatch.setattr(store, "apply_changes", counted)
+    day = first
+    while (await pair(harness)).missed_cycles < 1:
+        day += timedelta(days=1)
+        written.clear()
+        await on_day(harness, day)
+    assert written == [relationship_id]  # missed, and nudged again at once: one write
+    state = await pair(harness)
+    assert state.nudge_due_on is None and state.nudges_this_cycle == 1
+    assert state.cycle_due_on == day + timedelta(weeks=2)
+    nudges = await outbox_for(harness, "priya", "nudge:")
+    assert nudges[-1].key == f"nudge:{relationship_id}:{state.cycle}"
+    assert "been a while since you and Farah met" in text_of(nudges[-1])

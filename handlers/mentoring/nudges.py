@@ -5,10 +5,10 @@ after a booked date she is asked whether it happened; a cycle that passes
 without a meeting counts as missed; pairs that go quiet reach their scheme's
 coordinator in one private digest a day. The mentor is never asked to chase.
 
-Every sweep is one indexed query per kind of due work (store.mentoring.queries.due),
-writes its messages to the outbox with a unique key, and moves the pair's due
-dates on in the same transaction — so re-running a tick, or two workers running
-it at once, changes nothing twice.
+Every sweep is one indexed query of all the meeting work due
+(store.mentoring.queries.meeting_work), writes its messages to the outbox with a
+unique key, and moves each pair's due dates on, once, in the same transaction —
+so re-running a tick, or two workers running it at once, changes nothing twice.
 """
 
 from __future__ import annotations
@@ -54,28 +54,51 @@ HOW_TO_STOP = "Type mentor mute to stop these reminders for this pair, or privac
 
 
 async def sweep(session: AsyncSession, today_: date, now: datetime) -> int:
-    """All meeting work due today, in an order where each step sees the last one's dates."""
-    return (
-        await count_missed_cycles(session, today_, now)
-        + await ask_did_you_meet(session, today_, now)
-        + await nudge_to_book(session, today_, now)
-        + await report_stalled_pairs(session, today_, now)
+    """All meeting work due today, read in one query and written once per pair.
+
+    Each pair goes through the steps in order, each seeing the dates the last one left:
+    a missed cycle (which starts the next and nudges again at once), "did you meet?", the
+    booking nudge, and the coordinators' digest of the pairs gone quiet.
+    """
+    checks: list[DuePair] = []
+    nudges: list[DuePair] = []
+    stalled: list[DuePair] = []
+    changes: dict[int, schedule.Changes] = {}
+    missed = 0
+    for pair in await store.meeting_work(session, today_):
+        change: schedule.Changes = {}
+        if pair.cycle_due_on is not None and pair.cycle_due_on < today_:
+            # A meet-by day that passed with nothing logged: a missed cycle.
+            rules = schedule.rules_for(pair.agreed_cadence, pair)
+            pair = _moved(pair, change, schedule.after_miss(rules, today_, pair))
+            missed += 1
+        if pair.check_due_on is not None and pair.check_due_on <= today_:
+            checks.append(pair)
+            pair = _moved(pair, change, schedule.after_asking(today_))
+        if pair.nudge_due_on is not None and pair.nudge_due_on <= today_:
+            nudges.append(pair)
+            pair = _moved(pair, change, schedule.after_nudge(pair.nudges_this_cycle))
+        if pair.stall_due_on is not None and pair.stall_due_on <= today_:
+            stalled.append(pair)
+            pair = _moved(pair, change, {"stall_due_on": None, "stall_reported_at": now})
+        changes[pair.id] = change
+    queued = await outbox.enqueue_many(session, did_you_meet_messages(checks), now)
+    queued += await outbox.enqueue_many(session, booking_nudges(nudges), now)
+    queued += await outbox.enqueue_many(
+        session, await stalled_digests(session, stalled, today_), now
     )
-
-
-async def count_missed_cycles(session: AsyncSession, today_: date, now: datetime) -> int:
-    """Meet-by days that passed with nothing logged: a missed cycle, and a fresh nudge."""
-    changes = {
-        pair.id: schedule.after_miss(schedule.rules_for(pair.agreed_cadence, pair), today_, pair)
-        for pair in await store.due(session, "missed", today_)
-    }
     await store.apply_changes(session, changes)
-    return len(changes)
+    return missed + queued
 
 
-async def nudge_to_book(session: AsyncSession, today_: date, now: datetime) -> int:
-    pairs = await store.due(session, "nudge", today_)
-    messages = [
+def _moved(pair: DuePair, change: schedule.Changes, step: schedule.Changes) -> DuePair:
+    """The pair as the next step sees it, and `change` gathering what the pair's row gets."""
+    change |= step
+    return pair._replace(**step)
+
+
+def booking_nudges(pairs: list[DuePair]) -> list[Queued]:
+    return [
         Queued(
             key=_nudge_key(pair),
             kind=KIND,
@@ -85,11 +108,6 @@ async def nudge_to_book(session: AsyncSession, today_: date, now: datetime) -> i
         for pair in pairs
         if not pair.nudges_muted
     ]
-    queued = await outbox.enqueue_many(session, messages, now)
-    await store.apply_changes(
-        session, {pair.id: schedule.after_nudge(pair.nudges_this_cycle) for pair in pairs}
-    )
-    return queued
 
 
 def _nudge_key(pair: DuePair) -> str:
@@ -139,9 +157,8 @@ AFTER_A_MISS = _booking_template(
 )
 
 
-async def ask_did_you_meet(session: AsyncSession, today_: date, now: datetime) -> int:
-    pairs = await store.due(session, "check", today_)
-    messages = [
+def did_you_meet_messages(pairs: list[DuePair]) -> list[Queued]:
+    return [
         Queued(
             key=f"didyoumeet:{pair.id}:{pair.next_meeting_on}",
             kind=KIND,
@@ -151,9 +168,6 @@ async def ask_did_you_meet(session: AsyncSession, today_: date, now: datetime) -
         for pair in pairs
         if not pair.nudges_muted and pair.next_meeting_on is not None
     ]
-    queued = await outbox.enqueue_many(session, messages, now)
-    await store.apply_changes(session, {pair.id: schedule.after_asking(today_) for pair in pairs})
-    return queued
 
 
 def did_you_meet(pair: DuePair) -> RawJSON:
@@ -177,9 +191,10 @@ DID_YOU_MEET = Template(
 )
 
 
-async def report_stalled_pairs(session: AsyncSession, today_: date, now: datetime) -> int:
+async def stalled_digests(
+    session: AsyncSession, pairs: list[DuePair], today_: date
+) -> list[Queued]:
     """One private digest per coordinator, listing every pair that went quiet."""
-    pairs = await store.due(session, "stall", today_)
     by_reader: dict[int, list[DuePair]] = defaultdict(list)
     admins = None
     for pair in pairs:
@@ -189,7 +204,7 @@ async def report_stalled_pairs(session: AsyncSession, today_: date, now: datetim
         admins = admins if admins is not None else await holder_ids(session, "admin")
         for admin in admins:  # a scheme without a coordinator is the admins' to mind
             by_reader[admin].append(pair)
-    messages = [
+    return [
         Queued(
             key=f"stalled:{reader}:{today_}:{_digest_of(quiet)}",
             kind="mentor",
@@ -198,11 +213,6 @@ async def report_stalled_pairs(session: AsyncSession, today_: date, now: datetim
         )
         for reader, quiet in by_reader.items()
     ]
-    queued = await outbox.enqueue_many(session, messages, now)
-    await store.apply_changes(
-        session, {pair.id: {"stall_due_on": None, "stall_reported_at": now} for pair in pairs}
-    )
-    return queued
 
 
 def _digest_of(pairs: list[DuePair]) -> str:

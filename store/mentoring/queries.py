@@ -524,7 +524,8 @@ async def requests_expiring(
 
 
 async def meetings_on(session: AsyncSession, day: date, limit: int = 20_000) -> list[DuePair]:
-    """Active pairs with a meeting booked on `day`: its check-in is the day after, indexed."""
+    """Active pairs with a meeting booked on `day`: its check-in is the day after, so the
+    next-due index holds them up to that day."""
     query = _due_statement("check", BOTH_NAMES).where(
         Relationship.check_due_on == bindparam("day", type_=Date)
     )
@@ -702,7 +703,9 @@ async def notes_by(
 
 
 # --- due work -----------------------------------------------------------------------
-# Each kind of due work is one range scan of its own (status, <kind>_due_on) index.
+# Each kind of due work is one range scan of the (status, next_due_on) index up to its
+# day, filtered by the kind's own date: a pair with that date reached has next_due_on on
+# or before it too (models.NEXT_DUE_SQL).
 
 
 class DuePair(NamedTuple):
@@ -725,6 +728,8 @@ class DuePair(NamedTuple):
     next_meeting_on: date | None
     cycle: int
     cycle_due_on: date | None
+    nudge_due_on: date | None
+    check_due_on: date | None
     nudges_this_cycle: int
     missed_cycles: int
     stall_due_on: date | None
@@ -752,7 +757,7 @@ DUE_NAMES: dict[str, tuple[bool, bool]] = {  # (mentor's, mentee's)
 BOTH_NAMES = (True, True)
 
 
-# Written into the SQL, not bound: the due indexes hold active pairs only (models.due_where).
+# Written into the SQL, not bound: the due index holds active pairs only (NEXT_DUE_WHERE).
 ACTIVE = Relationship.status == literal_column("'active'")
 
 
@@ -775,21 +780,48 @@ def _name_of(member_id: Any, wanted: bool) -> Any:
     return select(Member.display_name).where(Member.id == member_id).scalar_subquery()
 
 
+def _reached(kind: str, today: Any) -> Any:
+    """Whether a pair's work of this kind is due by `today`."""
+    # A meet-by day is itself still in time; it is missed from the day after (and the
+    # generated next_due_on counts it from then).
+    column = _due_column(kind)
+    return column < today if kind == "missed" else column <= today
+
+
 @lru_cache(maxsize=32)
 def _due_statement(kind: str, names: tuple[bool, bool]) -> Any:
     """Built once per kind: the day and the limit are bound when it runs."""
-    column = _due_column(kind)
     today = bindparam("today", type_=Date)
-    # A meet-by day is itself still in time; it is missed from the day after.
-    reached = column < today if kind == "missed" else column <= today
+    mentor = _name_of(Relationship.mentor_id, names[0])
+    mentee = _name_of(Relationship.mentee_id, names[1])
+    return _due_select(mentor, mentee, today, _reached(kind, today))
+
+
+@lru_cache(maxsize=1)
+def _rhythm_statement() -> Any:
+    """Every pair with meeting work due: a missed cycle, "did you meet?", a booking nudge
+    or a report to the coordinator. The mentor's name is in all their messages; the
+    mentee's only in the coordinator's digest, so it is looked up for the pairs gone quiet."""
+    today = bindparam("today", type_=Date)
+    mentor = _name_of(Relationship.mentor_id, True)
+    stalled = _reached("stall", today)
+    mentee = case((stalled, _name_of(Relationship.mentee_id, True)), else_=literal_column("''"))
+    work = or_(*(_reached(kind, today) for kind in RHYTHM_KINDS))
+    return _due_select(mentor, mentee, today, work)
+
+
+RHYTHM_KINDS = ("missed", "check", "nudge", "stall")
+
+
+def _due_select(mentor: Any, mentee: Any, today: Any, reached: Any) -> Any:
     return (
         select(
             Relationship.id,
             Relationship.scheme_id,
             Relationship.mentor_id,
             Relationship.mentee_id,
-            _name_of(Relationship.mentor_id, names[0]),
-            _name_of(Relationship.mentee_id, names[1]),
+            mentor,
+            mentee,
             Relationship.agreed_cadence,
             Relationship.expected_months,
             Relationship.started_at,
@@ -797,6 +829,8 @@ def _due_statement(kind: str, names: tuple[bool, bool]) -> Any:
             Relationship.next_meeting_on,
             Relationship.cycle,
             Relationship.cycle_due_on,
+            Relationship.nudge_due_on,
+            Relationship.check_due_on,
             Relationship.nudges_this_cycle,
             Relationship.missed_cycles,
             Relationship.stall_due_on,
@@ -810,8 +844,8 @@ def _due_statement(kind: str, names: tuple[bool, bool]) -> Any:
             Scheme.stall_weeks,
         )
         .join(Scheme, Scheme.id == Relationship.scheme_id)
-        .where(ACTIVE, reached)
-        .order_by(column)  # the index's own order: no sort step
+        .where(ACTIVE, Relationship.next_due_on <= today, reached)
+        .order_by(Relationship.next_due_on)  # the index's own order: no sort step
         .limit(bindparam("limit", type_=Integer))
     )
 
@@ -825,6 +859,18 @@ async def due(session: AsyncSession, kind: str, today: date, limit: int = 20_000
     rows = await session.execute(
         _due_statement(kind, DUE_NAMES[kind]), {"today": today, "limit": limit}
     )
+    return [DuePair._make(row) for row in rows.all()]
+
+
+def meeting_work_query(today: date, limit: int) -> Any:
+    """The query of all meeting work, its values bound (to print or EXPLAIN it)."""
+    return _rhythm_statement().params(today=today, limit=limit)
+
+
+async def meeting_work(session: AsyncSession, today: date, limit: int = 20_000) -> list[DuePair]:
+    """Every pair with any meeting work due by `today`, each once (one range scan of the
+    next-due index): the sweep works out all of a pair's steps and writes it once."""
+    rows = await session.execute(_rhythm_statement(), {"today": today, "limit": limit})
     return [DuePair._make(row) for row in rows.all()]
 
 
