@@ -279,9 +279,11 @@ def test_serve_in_two_processes_shares_the_port_and_stops_as_one(tmp_path: Path)
         assert wait_ready(port, server)
         [helper] = children_of(server.pid)
         server.send_signal(signal.SIGSTOP)  # only the second process can answer now
-        answered = sum(ready_once(port) for _ in range(12))
+        # New connections, each handed to a process by the kernel; the second process
+        # may still be starting on a busy machine, so keep trying (for up to a minute).
+        answered = any(ready_once(port) for _ in range(120))
         server.send_signal(signal.SIGCONT)
-        assert answered > 0
+        assert answered
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=30) == 0
         assert not Path(f"/proc/{helper}").exists() or "Z" in stat_of(helper)
