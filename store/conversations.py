@@ -132,10 +132,7 @@ async def _join_by_verified_email(
 
 async def profile_synced_at(sessions: Sessions, who: Identity) -> datetime | None:
     """When this identity's profile was last fetched; None if never (or unknown identity)."""
-    async with reading(sessions) as session:
-        return await session.scalar(
-            select(PlatformIdentity.profile_synced_at).where(*_matches(who))
-        )
+    return (await sync_state(sessions, who))[1]
 
 
 async def conversation_of(sessions: Sessions, who: Identity) -> dict[str, Any] | None:
